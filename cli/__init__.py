@@ -1,0 +1,1 @@
+"""The `mocap` command line (installed as the package ``mocap_cli``)."""

@@ -1,0 +1,121 @@
+"""Write files whole or not at all.
+
+Every file the toolkit writes goes first to a temporary file in the same
+folder, is flushed to disk, and is then renamed over the target: a rename
+within one file system is atomic, so a reader (or a later run) never sees half
+a file, whatever interrupts the writer (Ctrl-C, SIGKILL, a full disk).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from mocap_seq2seq.errors import MocapError
+
+#: Suffix of the temporary files; a crashed writer may leave one behind, and
+#: :func:`remove_stale_temporaries` cleans them up.
+TEMPORARY_SUFFIX = ".partial"
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path; on success, move it onto ``target``.
+
+    The caller writes the whole file to the yielded path (with any library:
+    h5py, keras, matplotlib). If the block raises, the temporary file is
+    removed and ``target`` is left as it was.
+
+    Example:
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with atomic_path(folder / "a.txt") as tmp:
+    ...     _ = tmp.write_text("whole")
+    >>> (folder / "a.txt").read_text()
+    'whole'
+    """
+    target = Path(target)
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=TEMPORARY_SUFFIX, dir=folder
+        )
+    except OSError as error:
+        raise MocapError(
+            f"Cannot write to '{folder}': {error.strerror or error}.",
+            "a folder you can write to",
+            "Choose another output folder or fix its permissions.",
+        ) from error
+    os.close(handle)
+    temporary = Path(name)
+    # mkstemp makes the file private (0600); give it the usual umask-based mode.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
+    # Some writers (keras) insist on a known suffix: keep the target's.
+    suffixed = temporary.with_name(temporary.name + target.suffix)
+    temporary.rename(suffixed)
+    try:
+        yield suffixed
+        _fsync_file(suffixed)
+        os.replace(suffixed, target)
+        _fsync_folder(folder)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            suffixed.unlink()
+        raise
+
+
+def write_bytes(target: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``target`` atomically."""
+    with atomic_path(target) as temporary:
+        temporary.write_bytes(data)
+
+
+def write_text(target: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` (UTF-8) to ``target`` atomically."""
+    write_bytes(target, text.encode("utf-8"))
+
+
+def write_json(target: str | os.PathLike[str], value: Any) -> None:
+    """Write ``value`` as indented, key-sorted JSON to ``target`` atomically."""
+    write_text(target, json.dumps(value, indent=2, sort_keys=True, default=_json_default) + "\n")
+
+
+def remove_stale_temporaries(folder: str | os.PathLike[str]) -> int:
+    """Delete temporary files left by interrupted writers; return how many."""
+    count = 0
+    for path in Path(folder).glob(f".*{TEMPORARY_SUFFIX}*"):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            count += 1
+    return count
+
+
+def _json_default(value: Any) -> Any:
+    # numpy scalars and arrays, Paths: turned into plain JSON types.
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _fsync_file(path: Path) -> None:
+    with contextlib.suppress(OSError), open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)

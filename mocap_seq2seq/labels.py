@@ -1,0 +1,129 @@
+"""The label conventions of the toolkit, written once.
+
+* Frames come first: a sequence is an array of shape ``(n_frames, n_channels)``.
+* Frame labels are one integer per frame, shape ``(n_frames,)``.
+* A *segment* is a maximal run of frames; a *boundary* is the 0-based index of
+  the first frame of a new segment (so 0 is never a boundary).
+* A *cluster* is a label value; an *action* is a ground-truth name.
+
+Subject-86 ground truth gives, for each transition, the earliest, best and
+latest acceptable frame; the best frame is the boundary (the first frame of
+the next segment), and ``min..max`` of the triple is the tolerance window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from mocap_seq2seq.errors import UsageError
+
+#: Ground-truth names that denote the same action; the key is merged into the value.
+ACTION_ALIASES: dict[str, str] = {"walk": "walking"}
+
+
+def normalize_action_name(name: str) -> str:
+    """Strip stray spaces and merge aliases (``"walk "`` -> ``"walking"``).
+
+    Example:
+    >>> normalize_action_name(" walk ")
+    'walking'
+    >>> normalize_action_name("knee shot")
+    'knee shot'
+    """
+    stripped = " ".join(name.split())
+    return ACTION_ALIASES.get(stripped, stripped)
+
+
+def check_frame_labels(labels: Sequence[int] | np.ndarray, name: str = "labels") -> np.ndarray:
+    """Return ``labels`` as a 1-D int64 array, refusing anything else."""
+    array = np.asarray(labels)
+    if array.ndim != 1:
+        raise UsageError(
+            f"The '{name}' must be one label per frame (a 1-D array). Got shape {array.shape}.",
+            "shape (n_frames,)",
+        )
+    if array.size and not np.issubdtype(array.dtype, np.integer):
+        if not np.all(np.isfinite(array)) or not np.all(array == np.round(array)):
+            raise UsageError(
+                f"The '{name}' must be integers. Got values of type {array.dtype}.",
+                "one integer per frame",
+            )
+    return array.astype(np.int64)
+
+
+def labels_to_boundaries(labels: Sequence[int] | np.ndarray) -> np.ndarray:
+    """Boundaries (first frames of new segments) of a frame labelling.
+
+    Example:
+    >>> labels_to_boundaries([0, 0, 1, 1, 1, 0])
+    array([2, 5])
+    """
+    array = check_frame_labels(labels)
+    return np.flatnonzero(array[1:] != array[:-1]) + 1
+
+
+def labels_to_segments(labels: Sequence[int] | np.ndarray) -> list[tuple[int, int, int]]:
+    """Segments as ``(start, end, label)`` with ``end`` exclusive.
+
+    Example:
+    >>> labels_to_segments([3, 3, 1, 1, 1, 3])
+    [(0, 2, 3), (2, 5, 1), (5, 6, 3)]
+    """
+    array = check_frame_labels(labels)
+    if array.size == 0:
+        return []
+    starts = np.concatenate([[0], labels_to_boundaries(array)])
+    ends = np.concatenate([starts[1:], [array.size]])
+    return [(int(s), int(e), int(array[s])) for s, e in zip(starts, ends)]
+
+
+def boundaries_to_labels(
+    boundaries: Sequence[int] | np.ndarray,
+    n_frames: int,
+    segment_labels: Sequence[int] | np.ndarray | None = None,
+) -> np.ndarray:
+    """Frame labels from boundaries; segment ``i`` gets ``segment_labels[i]`` (default ``i``).
+
+    Example:
+    >>> boundaries_to_labels([2, 5], 6)
+    array([0, 0, 1, 1, 1, 2])
+    >>> boundaries_to_labels([2, 5], 6, [7, 8, 7])
+    array([7, 7, 8, 8, 8, 7])
+    """
+    points = np.asarray(boundaries, dtype=np.int64)
+    if points.size and (
+        points[0] <= 0 or points[-1] >= n_frames or np.any(np.diff(points) <= 0)
+    ):
+        raise UsageError(
+            f"Boundaries must increase strictly inside 1..{n_frames - 1}. Got {points.tolist()}.",
+            "the 0-based first frames of each new segment",
+        )
+    n_segments = points.size + 1
+    values = (
+        np.arange(n_segments)
+        if segment_labels is None
+        else np.asarray(segment_labels, dtype=np.int64)
+    )
+    if values.shape != (n_segments,):
+        raise UsageError(
+            f"{n_segments} segments need {n_segments} segment labels. Got {values.size}.",
+        )
+    lengths = np.diff(np.concatenate([[0], points, [n_frames]]))
+    return np.repeat(values, lengths)
+
+
+def relabel_by_first_appearance(labels: Sequence[int] | np.ndarray) -> np.ndarray:
+    """Renumber labels 0, 1, 2, ... in the order they first appear.
+
+    This is how the paper's accuracy compares labelings.
+
+    Example:
+    >>> relabel_by_first_appearance([5, 5, 2, 9, 2])
+    array([0, 0, 1, 2, 1])
+    """
+    array = check_frame_labels(labels)
+    _, first_index, inverse = np.unique(array, return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first_index))
+    return order[inverse].astype(np.int64)
