@@ -15,10 +15,9 @@ from typing import Annotated, Any
 
 import click
 import typer
-from typer.core import TyperGroup
-
 from mocap_cli import commands
 from mocap_cli.console import error_console
+from typer.core import TyperGroup
 
 
 class _ErrorBoundaryGroup(TyperGroup):
@@ -77,6 +76,8 @@ commands.register(app)
 
 def main() -> None:
     """Console-script entry point."""
+    # TensorFlow's C++ start-up chatter is noise for a CLI user.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     app(prog_name="mocap")
 
 

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import typer
-
-from mocap_cli import cluster_cmd, convert_cmd, demo_cmd, embed_cmd, evaluate_cmd, info_cmd, train_cmd
+from mocap_cli import (
+    cluster_cmd,
+    convert_cmd,
+    demo_cmd,
+    embed_cmd,
+    evaluate_cmd,
+    info_cmd,
+    train_cmd,
+)
 
 
 def register(app: typer.Typer) -> None:

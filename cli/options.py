@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 DataDir = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option(
         "--data-dir",
         help="Folder with the converted HDF5 files "
@@ -17,15 +17,15 @@ DataDir = Annotated[
     ),
 ]
 Seed = Annotated[int, typer.Option("--seed", help="Random seed (windows, initial weights).")]
-Overwrite = Annotated[
-    bool, typer.Option("--overwrite", help="Replace outputs that already exist.")
-]
+Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace outputs that already exist.")]
 Trial = Annotated[
-    Optional[str],
-    typer.Option("--trial", help="Subject-86 trial, e.g. 01 (see `mocap info`).", show_default=False),
+    str | None,
+    typer.Option(
+        "--trial", help="Subject-86 trial, e.g. 01 (see `mocap info`).", show_default=False
+    ),
 ]
 Actions = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--actions",
         help="Case (i): comma-separated actions to concatenate, e.g. walking,running.",

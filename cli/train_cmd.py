@@ -1,10 +1,343 @@
-"""`mocap train`: not implemented yet."""
+"""`mocap train`: train a seq2seq predictor on a trial or a case-(i) concatenation."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
 
-def train() -> None:
-    """Not implemented yet."""
-    from mocap_seq2seq.errors import MocapError
+import typer
+from mocap_cli.console import console
+from mocap_cli.options import Actions, DataDir, Overwrite, Trial
 
-    raise MocapError("`mocap train` is not implemented yet.")
+
+class Preset(str, Enum):
+    default = "default"
+    paper_actions = "paper-actions"
+    paper_subject86 = "paper-subject86"
+    tiny = "tiny"
+
+
+class ModelType(str, Enum):
+    seq2seq = "seq2seq"
+    aged_paper_joint = "aged-paper-joint"
+    aged_adversarial = "aged-adversarial"
+
+
+def _opt(name: str, help: str) -> typer.models.OptionInfo:
+    return typer.Option(name, help=help + " [default: from --preset]", show_default=False)
+
+
+def train(
+    trial: Trial = None,
+    actions: Actions = None,
+    num_actions: Annotated[
+        int | None,
+        typer.Option(
+            "--num-actions",
+            help="Case (i): draw this many distinct actions at random.",
+            show_default=False,
+        ),
+    ] = None,
+    total_num_actions: Annotated[
+        int | None,
+        typer.Option(
+            "--total-num-actions",
+            help="Case (i): total pieces; actions repeat, never back to back.",
+            show_default=False,
+        ),
+    ] = None,
+    chunk_length: Annotated[
+        int | None,
+        typer.Option(
+            "--chunk-length",
+            help="Case (i): a random chunk of this many frames per take instead of whole takes.",
+            show_default=False,
+        ),
+    ] = None,
+    drop_root: Annotated[
+        bool, typer.Option("--drop-root", help="Case (i): remove the root-position channels.")
+    ] = False,
+    preset: Annotated[
+        Preset, typer.Option("--preset", help="Starting hyper-parameters; options below override.")
+    ] = Preset.default,
+    hidden_size: Annotated[int | None, _opt("--hidden-size", "GRU units.")] = None,
+    source_length: Annotated[
+        int | None, _opt("--source-length", "Frames the encoder reads.")
+    ] = None,
+    target_length: Annotated[
+        int | None, _opt("--target-length", "Frames the decoder predicts.")
+    ] = None,
+    batch_size: Annotated[int | None, _opt("--batch-size", "Windows per step.")] = None,
+    steps: Annotated[int | None, _opt("--steps", "Optimisation steps.")] = None,
+    learning_rate: Annotated[
+        float | None, _opt("--learning-rate", "Adam learning rate.")
+    ] = None,
+    clip_norm: Annotated[float | None, _opt("--clip-norm", "Global gradient-norm clip.")] = None,
+    tied: Annotated[
+        bool | None,
+        typer.Option(
+            "--tied/--untied",
+            help="Share encoder and decoder GRU weights (the paper's choice). [default: tied]",
+            show_default=False,
+        ),
+    ] = None,
+    model_type: Annotated[
+        ModelType | None,
+        typer.Option(
+            "--model-type",
+            help="Plain seq2seq, or AGED with two discriminators: "
+            "'paper-joint' (one optimiser, as the paper's code) or 'adversarial' "
+            "(alternating). [default: seq2seq]",
+            show_default=False,
+        ),
+    ] = None,
+    checkpoint_every: Annotated[
+        int | None, _opt("--checkpoint-every", "Steps between checkpoints and monitor scores.")
+    ] = None,
+    monitor: Annotated[
+        bool,
+        typer.Option(
+            "--monitor/--no-monitor",
+            help="Score how well the decoder states cluster at every checkpoint (label-free).",
+        ),
+    ] = True,
+    keep_best: Annotated[
+        bool, typer.Option("--keep-best", help="Also keep the weights with the best monitor score.")
+    ] = False,
+    paper_protocol: Annotated[
+        bool,
+        typer.Option(
+            "--paper-protocol",
+            help="Cut training windows inside ground-truth "
+            "segments, as the paper's code (uses the labels: not leakage-free).",
+        ),
+    ] = False,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seeds weights, windows and the case-(i) concatenation.")
+    ] = 0,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Run folder [default: runs/<trial or actions>].",
+            show_default=False,
+        ),
+    ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            help="Continue the run in this folder from its last checkpoint "
+            "(its own config and data; --steps may extend it).",
+            show_default=False,
+        ),
+    ] = None,
+    distribute: Annotated[
+        bool,
+        typer.Option(
+            "--distribute", help="Data-parallel training over all local devices (JAX backend only)."
+        ),
+    ] = False,
+    overwrite: Overwrite = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Train a seq2seq predictor; its decoder states become the motion embedding.
+
+    Examples: `mocap train --trial 01`, `mocap train --actions walking,running`,
+    `mocap train --num-actions 3 --total-num-actions 6 --seed 1`.
+    """
+    from mocap_seq2seq import training
+    from mocap_seq2seq.errors import UsageError
+
+    if distribute:
+        from mocap_seq2seq.distribution import enable_data_parallel
+
+        enable_data_parallel()
+    if resume is not None:
+        stored = _read_run_config(resume)
+        source = _source_of_run(stored, data_dir)
+        config = training.TrainConfig(**stored["train"])
+        if steps is not None:
+            config = config.replace(steps=steps)
+        run_dir = resume
+    else:
+        from mocap_cli.sources import select_source
+
+        source = select_source(
+            trial=trial,
+            actions=actions,
+            num_actions=num_actions,
+            total_num_actions=total_num_actions,
+            chunk_length=chunk_length,
+            drop_root=drop_root,
+            seed=seed,
+            data_dir=data_dir,
+        )
+        changes = {
+            key: value
+            for key, value in {
+                "hidden_size": hidden_size,
+                "source_length": source_length,
+                "target_length": target_length,
+                "batch_size": batch_size,
+                "steps": steps,
+                "learning_rate": learning_rate,
+                "clip_norm": clip_norm,
+                "tied": tied,
+                "model_type": model_type.value if model_type else None,
+                "checkpoint_every": checkpoint_every,
+            }.items()
+            if value is not None
+        }
+        config = training.PRESETS[preset.value].replace(
+            seed=seed, keep_best=keep_best, paper_protocol=paper_protocol, **changes
+        )
+        if keep_best and not monitor:
+            raise UsageError("--keep-best needs the monitor.", fix="Drop --no-monitor.")
+        run_dir = output if output is not None else Path("runs") / _default_run_name(source)
+
+    from mocap_seq2seq.windows import fit_normalization
+
+    segment_bounds = source.segment_bounds if config.paper_protocol else None
+    monitor_fn = None
+    if monitor:
+        from mocap_seq2seq.monitor import make_monitor
+
+        monitor_fn = make_monitor(fit_normalization(source.frames).transform(source.frames))
+    _print_plan(source, config, run_dir, resume is not None)
+    result = _run_with_progress(
+        training.train,
+        config,
+        source,
+        run_dir,
+        segment_bounds,
+        monitor_fn,
+        resume is not None,
+        overwrite,
+    )
+    console.print(
+        f"[green]Done[/] in {result.seconds:.0f} s: final loss {result.final_loss:.4f}. "
+        f"Run folder: [bold]{result.run_dir}[/]"
+    )
+    if result.history.get("forecast_ratio"):
+        ratio = result.history["forecast_ratio"][-1]
+        verdict = "better" if ratio < 1 else "[red]worse[/]"
+        console.print(
+            f"Forecast error / zero-velocity baseline: {ratio:.3f} ({verdict} than repeating "
+            "the last pose)."
+        )
+    if result.best_step is not None:
+        console.print(f"Best monitor score {result.best_monitor:.3f} at step {result.best_step}.")
+
+
+def _default_run_name(source: object) -> str:
+    description = source.description  # type: ignore[attr-defined]
+    if description["kind"] == "trial":
+        return f"trial-{description['trial']}"
+    names = description["recipe"]["action_names"]
+    return "actions-" + "-".join(names) + f"-seed{description['recipe']['seed']}"
+
+
+def _read_run_config(run: Path) -> dict:
+    from mocap_seq2seq.errors import ModelFileError
+    from mocap_seq2seq.training import CONFIG_FILE
+
+    try:
+        return json.loads((run / CONFIG_FILE).read_text())
+    except (OSError, ValueError) as error:
+        raise ModelFileError(
+            f"'{run}' is not a run folder ({CONFIG_FILE} is missing or damaged).",
+            "a folder written by `mocap train`",
+            "Pass the folder given to --output when training started.",
+        ) from error
+
+
+def _source_of_run(stored: dict, data_dir: Path | None) -> object:
+    from mocap_seq2seq.sources import source_from_description
+
+    return source_from_description(stored.get("data", {}), data_dir)
+
+
+def _print_plan(source: object, config: object, run_dir: Path, resuming: bool) -> None:
+    values = dataclasses.asdict(config)  # type: ignore[call-overload]
+    frames = source.frames  # type: ignore[attr-defined]
+    console.print(
+        f"{'Resuming' if resuming else 'Training'} on [bold]{source.name}[/] "  # type: ignore[attr-defined]
+        f"({frames.shape[0]:,} frames x {frames.shape[1]} channels) -> {run_dir}"
+    )
+    shown = (
+        "model_type",
+        "hidden_size",
+        "source_length",
+        "target_length",
+        "batch_size",
+        "steps",
+        "learning_rate",
+        "tied",
+    )
+    console.print("  " + ", ".join(f"{key}={values[key]}" for key in shown), highlight=False)
+    if values["paper_protocol"]:
+        console.print(
+            "  [yellow]paper protocol: windows cut inside ground-truth segments "
+            "(uses the labels)[/]"
+        )
+
+
+def _run_with_progress(
+    train_fn, config, source, run_dir, segment_bounds, monitor_fn, resume, overwrite
+):  # type: ignore[no-untyped-def]
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("[bold]training"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]}"),
+        TextColumn("{task.fields[rate]} steps/s"),
+        TextColumn("monitor {task.fields[monitor]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("train", total=config.steps, loss="-", rate="-", monitor="-")
+        first: list[float] = []
+
+        def report(step_report) -> None:  # type: ignore[no-untyped-def]
+            if not first:
+                first.append(step_report.seconds)
+                first.append(step_report.step - 1)
+            done = step_report.step - first[1]
+            rate = done / step_report.seconds if step_report.seconds > 0 else 0.0
+            progress.update(
+                task,
+                completed=step_report.step,
+                total=step_report.total_steps,
+                loss=f"{step_report.loss:.4f}",
+                rate=f"{rate:.1f}",
+                monitor="-" if step_report.monitor is None else f"{step_report.monitor:.3f}",
+            )
+
+        return train_fn(
+            config,
+            source.frames,
+            run_dir,
+            data=source.description,
+            segment_bounds=segment_bounds,
+            monitor=monitor_fn,
+            progress=report,
+            log=progress.console.log,
+            resume=resume,
+            overwrite=overwrite,
+        )

@@ -43,8 +43,10 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     folder = target.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        # The name ends with the target's own name, so that writers that check
+        # suffixes (keras wants ".weights.h5") accept it.
         handle, name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=TEMPORARY_SUFFIX, dir=folder
+            prefix=".", suffix=f"{TEMPORARY_SUFFIX}.{target.name}", dir=folder
         )
     except OSError as error:
         raise MocapError(
@@ -58,9 +60,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(temporary, 0o666 & ~umask)
-    # Some writers (keras) insist on a known suffix: keep the target's.
-    suffixed = temporary.with_name(temporary.name + target.suffix)
-    temporary.rename(suffixed)
+    suffixed = temporary
     try:
         yield suffixed
         _fsync_file(suffixed)

@@ -421,9 +421,7 @@ def load_trial(trial: str | int, data_dir: str | os.PathLike[str] | None = None)
     return read_sequence(path, name)
 
 
-def load_take(
-    action: str, take: int, data_dir: str | os.PathLike[str] | None = None
-) -> Sequence:
+def load_take(action: str, take: int, data_dir: str | os.PathLike[str] | None = None) -> Sequence:
     """Frames of one single-action take (case i).
 
     Example:
@@ -434,9 +432,7 @@ def load_take(
     names = sequence_names(path)
     actions = sorted({name.rsplit("_", 1)[0] for name in names})
     if action not in actions:
-        raise UnknownNameError(
-            f"Unknown action '{action}'.", f"one of {', '.join(actions)}"
-        )
+        raise UnknownNameError(f"Unknown action '{action}'.", f"one of {', '.join(actions)}")
     name = f"{action}_{int(take)}"
     if name not in names:
         takes = [n.rsplit("_", 1)[1] for n in names if n.rsplit("_", 1)[0] == action]
@@ -470,7 +466,7 @@ def catalogue(data_dir: str | os.PathLike[str] | None = None) -> Catalogue:
         )
     if actions_path.exists():
         with open_collection(actions_path) as handle:
-            for name, group in handle["sequences"].items():
+            for group in handle["sequences"].values():
                 action = str(group.attrs["action"])
                 result.takes.setdefault(action, []).append(
                     (int(group.attrs["take"]), int(group.attrs["n_frames"]))
@@ -645,4 +641,3 @@ def convert_cmu(
             )
         )
     return written
-

@@ -1,0 +1,173 @@
+"""Run a trained predictor over a whole sequence: one decoder state per frame.
+
+This is the only bridge from the network to the rest of the pipeline: what
+comes out is plain arrays, which segmentation and metrics take without
+knowing about Keras.
+
+Convention (see :func:`mocap_seq2seq.windows.tile_windows`): target windows
+tile the sequence with a stride of ``target_length``; a frame's embedding is
+the decoder state of the step whose projection predicts it. The head (the
+first ``source_length`` frames) and a tail shorter than one target window are
+predicted by no window; they take the nearest predicted frame's state and are
+flagged in ``filled``. Metrics run on all frames.
+
+Embedding files (HDF5, written atomically)::
+
+    /states     float32 (n_frames, hidden_size)
+    /filled     bool (n_frames,)
+    /pca        float32 (n_frames, 3), the first three principal components
+    /labels     int32 (n_frames,), optional ground truth (for evaluate only)
+    attrs       source (JSON: which sequence), paper_protocol, source_length,
+                target_length, run (the model it came from)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from mocap_seq2seq.atomic import atomic_path
+from mocap_seq2seq.errors import DataFileError, OutputExistsError
+from mocap_seq2seq.windows import tile_windows, windows_at
+
+EMBEDDING_LAYOUT = "mocap_seq2seq/embedding/1"
+
+
+@dataclass(frozen=True)
+class Embedding:
+    """Frame-level decoder states of one sequence.
+
+    Args:
+        states: ``(n_frames, hidden_size)`` float32.
+        filled: ``(n_frames,)`` bool, frames that borrowed a neighbour's state.
+        pca: ``(n_frames, 3)`` projection for figures.
+        metadata: JSON-able description (sequence, run, protocol).
+        labels: ground-truth frame labels when known (never used to embed).
+        action_names: names of the label values.
+    """
+
+    states: np.ndarray
+    filled: np.ndarray
+    pca: np.ndarray
+    metadata: dict[str, Any] = field(default_factory=dict)
+    labels: np.ndarray | None = None
+    action_names: tuple[str, ...] = ()
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.states.shape[0])
+
+
+def embed_frames(
+    model: Any,
+    normalized: np.ndarray,
+    *,
+    batch_size: int = 256,
+    segment_bounds: np.ndarray | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Decoder state of every frame of a normalised sequence.
+
+    Args:
+        model: a seq2seq model (:func:`mocap_seq2seq.model.build_seq2seq`).
+        normalized: ``(n_frames, n_channels)`` frames, normalised as in training.
+        batch_size: windows per forward pass.
+        segment_bounds: ``(n_segments, 2)``; tiles windows inside each
+            ground-truth segment (the paper's protocol only).
+        progress: called as ``progress(done, total)`` windows.
+
+    Returns:
+        ``states`` ``(n_frames, hidden_size)`` and ``filled`` ``(n_frames,)``.
+    """
+    from mocap_seq2seq.model import model_config, predict_poses_and_states
+
+    config = model_config(model)
+    source_length, target_length = config["source_length"], config["target_length"]
+    tiling = tile_windows(normalized.shape[0], source_length, target_length, segment_bounds)
+    source = windows_at(normalized, tiling.starts, source_length)
+    _, window_states = predict_poses_and_states(
+        model, source, batch_size=batch_size, progress=progress
+    )
+    states = window_states[tiling.window_of_frame, tiling.step_of_frame]
+    return states.astype(np.float32), tiling.filled
+
+
+def pca_projection(states: np.ndarray, n_components: int = 3) -> np.ndarray:
+    """First principal components of the states (zero-padded when fewer exist)."""
+    from sklearn.decomposition import PCA
+
+    n = min(n_components, states.shape[0], states.shape[1])
+    projection = np.zeros((states.shape[0], n_components), dtype=np.float32)
+    if n > 0 and np.ptp(states, axis=0).max() > 0:
+        projection[:, :n] = PCA(n_components=n, random_state=0).fit_transform(states)
+    return projection
+
+
+def write_embedding(
+    path: str | os.PathLike[str], embedding: Embedding, *, overwrite: bool = False
+) -> Path:
+    """Write an embedding file atomically."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"'{path}' already exists.", fix="Pass --overwrite to replace it.")
+    with atomic_path(path) as temporary, h5py.File(temporary, "w") as handle:
+        handle.attrs["layout"] = EMBEDDING_LAYOUT
+        handle.attrs["metadata"] = json.dumps(embedding.metadata, sort_keys=True)
+        handle.create_dataset("states", data=embedding.states, compression="gzip", shuffle=True)
+        handle.create_dataset("filled", data=embedding.filled.astype(bool))
+        handle.create_dataset("pca", data=embedding.pca.astype(np.float32))
+        if embedding.labels is not None:
+            handle.create_dataset("labels", data=embedding.labels.astype(np.int32))
+            names = np.array(embedding.action_names, dtype=h5py.string_dtype("utf-8"))
+            handle.create_dataset("action_names", data=names)
+    return path
+
+
+def read_embedding(path: str | os.PathLike[str]) -> Embedding:
+    """Read an embedding file, with one clear error for each way it can be bad."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(
+            f"Embedding file '{path}' does not exist.",
+            "a file written by `mocap embed`",
+            "Run `mocap embed` first.",
+        )
+    try:
+        with h5py.File(path, "r") as handle:
+            if handle.attrs.get("layout") != EMBEDDING_LAYOUT:
+                raise DataFileError(
+                    f"'{path}' is HDF5 but not an embedding file.",
+                    f"layout '{EMBEDDING_LAYOUT}'",
+                    "Pass a file written by `mocap embed`.",
+                )
+            labels = handle["labels"][()].astype(np.int64) if "labels" in handle else None
+            names = tuple(
+                v.decode() if isinstance(v, bytes) else str(v)
+                for v in (handle["action_names"][()] if "action_names" in handle else ())
+            )
+            embedding = Embedding(
+                states=handle["states"][()],
+                filled=handle["filled"][()].astype(bool),
+                pca=handle["pca"][()],
+                metadata=json.loads(handle.attrs.get("metadata", "{}")),
+                labels=labels,
+                action_names=names,
+            )
+    except DataFileError:
+        raise
+    except (OSError, KeyError, ValueError) as error:
+        raise DataFileError(
+            f"'{path}' is not a readable embedding file (it may be truncated).",
+            "a file written by `mocap embed`",
+            "Run `mocap embed` again.",
+        ) from error
+    if not np.all(np.isfinite(embedding.states)):
+        raise DataFileError(f"'{path}' holds NaN or infinite states.", fix="Embed again.")
+    return embedding
