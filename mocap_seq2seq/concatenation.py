@@ -139,7 +139,7 @@ def make_recipe(
     >>> catalogue = {"walking": [(1, 100), (2, 90)], "running": [(1, 50)]}
     >>> recipe = make_recipe(catalogue, actions=["walking", "running"], n_pieces=3, seed=0)
     >>> [piece.action for piece in recipe.pieces]
-    ['running', 'walking', 'running']
+    ['walking', 'running', 'walking']
     """
     rng = np.random.default_rng(seed)
     available = sorted(takes)
@@ -162,21 +162,12 @@ def make_recipe(
             "One action cannot be repeated without two neighbours sharing it.",
             "at least two distinct actions for several pieces",
         )
-    # Every action at least once, the rest drawn at random, then an order with
-    # no equal neighbours (reshuffled until found; fast for these sizes).
-    sequence = list(actions) + [
-        actions[i] for i in rng.integers(0, len(actions), n_pieces - len(actions))
-    ]
-    for _ in range(1000):
-        order = [sequence[i] for i in rng.permutation(len(sequence))]
-        if all(a != b for a, b in zip(order, order[1:])):
-            break
-    else:
-        raise UsageError(
-            f"Cannot order {n_pieces} pieces of {len(actions)} actions "
-            "without two equal neighbours.",
-            fix="Use fewer pieces or more distinct actions.",
-        )
+    # Every action once in a random order, then each further piece drawn
+    # among the actions other than the one just before it.
+    order = [actions[i] for i in rng.permutation(len(actions))]
+    while len(order) < n_pieces:
+        choices = [action for action in actions if action != order[-1]]
+        order.append(choices[int(rng.integers(0, len(choices)))])
     pieces = []
     for action in order:
         take, n_frames = takes[action][int(rng.integers(0, len(takes[action])))]
