@@ -69,6 +69,8 @@ def _main(
     ] = False,
 ) -> None:
     ctx.obj = {"debug": debug}
+    if debug:
+        os.environ["MOCAP_DEBUG"] = "1"
 
 
 commands.register(app)

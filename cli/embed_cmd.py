@@ -1,10 +1,97 @@
-"""`mocap embed`: not implemented yet."""
+"""`mocap embed`: one decoder state per frame, written to HDF5."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
 
-def embed() -> None:
-    """Not implemented yet."""
-    from mocap_seq2seq.errors import MocapError
+import typer
+from mocap_cli.console import console
+from mocap_cli.options import Actions, DataDir, Overwrite, Trial
 
-    raise MocapError("`mocap embed` is not implemented yet.")
+
+def embed(
+    run: Annotated[
+        Path,
+        typer.Argument(
+            help="A run folder written by `mocap train` (or a pretrained model folder)."
+        ),
+    ],
+    trial: Trial = None,
+    actions: Actions = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the --actions concatenation.")] = 0,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Embedding file [default: RUN/embedding.h5].", show_default=False
+        ),
+    ] = None,
+    best: Annotated[
+        bool, typer.Option("--best", help="Use the weights with the best monitor score.")
+    ] = False,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", help="Windows per forward pass.")
+    ] = 256,
+    paper_protocol: Annotated[
+        bool,
+        typer.Option(
+            "--paper-protocol",
+            help="Tile windows inside ground-truth segments, as "
+            "the paper's code (uses the labels: not leakage-free).",
+        ),
+    ] = False,
+    overwrite: Overwrite = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Embed a sequence: every frame gets the decoder state that predicted it.
+
+    Without --trial or --actions, the sequence the run was trained on is embedded.
+    """
+    from mocap_cli.backend import import_keras
+
+    import_keras()
+    from mocap_cli.progress import window_progress
+    from mocap_cli.sources import select_source
+
+    from mocap_seq2seq.embedding import embed_sequence, write_embedding
+    from mocap_seq2seq.errors import OutputExistsError
+    from mocap_seq2seq.sources import source_from_description
+    from mocap_seq2seq.training import load_run
+
+    target = output if output is not None else run / "embedding.h5"
+    if target.exists() and not overwrite:
+        raise OutputExistsError(
+            f"'{target}' already exists.", fix="Pass --overwrite to replace it."
+        )
+    model, normalization, stored = load_run(run, best=best)
+    if trial is None and actions is None:
+        source = source_from_description(stored.get("data", {}), data_dir)
+    else:
+        source = select_source(trial=trial, actions=actions, seed=seed, data_dir=data_dir)
+    metadata = {
+        "sequence": source.description,
+        "name": source.name,
+        "run": str(run),
+        "weights": "best" if best else "final",
+        "paper_protocol": paper_protocol,
+        "frame_rate": source.frame_rate,
+        "train": stored.get("train", {}),
+    }
+    with window_progress("embedding") as report:
+        embedding = embed_sequence(
+            model,
+            normalization,
+            source.frames,
+            segment_bounds=source.segment_bounds if paper_protocol else None,
+            batch_size=batch_size,
+            metadata=metadata,
+            labels=source.labels,
+            action_names=source.action_names,
+            progress=report,
+        )
+    write_embedding(target, embedding, overwrite=overwrite)
+    console.print(
+        f"[green]Wrote[/] {target}: {embedding.n_frames:,} frames x "
+        f"{embedding.states.shape[1]} states ({int(embedding.filled.sum())} filled from neighbours)"
+        + (" [yellow](paper protocol: uses the labels)[/]" if paper_protocol else "")
+    )

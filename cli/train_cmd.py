@@ -72,9 +72,7 @@ def train(
     ] = None,
     batch_size: Annotated[int | None, _opt("--batch-size", "Windows per step.")] = None,
     steps: Annotated[int | None, _opt("--steps", "Optimisation steps.")] = None,
-    learning_rate: Annotated[
-        float | None, _opt("--learning-rate", "Adam learning rate.")
-    ] = None,
+    learning_rate: Annotated[float | None, _opt("--learning-rate", "Adam learning rate.")] = None,
     clip_norm: Annotated[float | None, _opt("--clip-norm", "Global gradient-norm clip.")] = None,
     tied: Annotated[
         bool | None,
@@ -150,6 +148,9 @@ def train(
     Examples: `mocap train --trial 01`, `mocap train --actions walking,running`,
     `mocap train --num-actions 3 --total-num-actions 6 --seed 1`.
     """
+    from mocap_cli.backend import import_keras
+
+    import_keras()
     from mocap_seq2seq import training
     from mocap_seq2seq.errors import UsageError
 

@@ -171,3 +171,46 @@ def read_embedding(path: str | os.PathLike[str]) -> Embedding:
     if not np.all(np.isfinite(embedding.states)):
         raise DataFileError(f"'{path}' holds NaN or infinite states.", fix="Embed again.")
     return embedding
+
+
+def embed_sequence(
+    model: Any,
+    normalization: Any,
+    frames: np.ndarray,
+    *,
+    batch_size: int = 256,
+    segment_bounds: np.ndarray | None = None,
+    metadata: dict[str, Any] | None = None,
+    labels: np.ndarray | None = None,
+    action_names: tuple[str, ...] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> Embedding:
+    """Normalise raw frames as in training, embed them, and add the PCA projection.
+
+    Args:
+        model: the trained predictor.
+        normalization: the run's :class:`~mocap_seq2seq.windows.Normalization`.
+        frames: ``(n_frames, n_input_channels)`` raw frames.
+        batch_size: windows per forward pass.
+        segment_bounds: ground-truth segments, only for the paper's protocol.
+        metadata: stored with the embedding (sequence, run, protocol).
+        labels: ground truth carried along for ``evaluate``; never used here.
+        action_names: names of the label values.
+        progress: called as ``progress(done, total)`` windows.
+    """
+    normalized = normalization.transform(frames)
+    states, filled = embed_frames(
+        model,
+        normalized,
+        batch_size=batch_size,
+        segment_bounds=segment_bounds,
+        progress=progress,
+    )
+    return Embedding(
+        states=states,
+        filled=filled,
+        pca=pca_projection(states),
+        metadata=dict(metadata or {}),
+        labels=labels,
+        action_names=tuple(action_names),
+    )

@@ -15,6 +15,7 @@ import numpy as np
 
 from mocap_seq2seq.concatenation import Recipe, build_concatenation, concatenate_actions
 from mocap_seq2seq.errors import DataFileError, UsageError
+from mocap_seq2seq.features import ROOT_ORIENTATION_COLUMNS, unwrap_expmap
 from mocap_seq2seq.labels import labels_to_boundaries, labels_to_segments
 from mocap_seq2seq.paths import resolve_data_dir
 from mocap_seq2seq.store import SUBJECT86_FILE, file_digest, load_trial
@@ -64,7 +65,7 @@ def trial_source(
             "data_file": SUBJECT86_FILE,
             "data_sha256": file_digest(path),
         },
-        frames=frames,
+        frames=unwrap_expmap(frames, ROOT_ORIENTATION_COLUMNS).astype(np.float32),
         frame_rate=sequence.frame_rate,
         labels=sequence.labels,
         action_names=sequence.action_names,

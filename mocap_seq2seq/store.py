@@ -49,6 +49,7 @@ from mocap_seq2seq.errors import (
 )
 from mocap_seq2seq.formats import cmu
 from mocap_seq2seq.paths import resolve_data_dir
+from mocap_seq2seq.skeleton import Skeleton
 
 LAYOUT = "mocap_seq2seq/1"
 ACTIONS_FILE = "cmu_actions.h5"
@@ -77,18 +78,6 @@ class SegmentTable:
     def tolerance_windows(self) -> np.ndarray:
         """``(n_segments - 1, 2)`` inclusive earliest..latest frames of each boundary."""
         return np.stack([self.earliest[:-1], self.latest[:-1]], axis=1)
-
-
-@dataclass(frozen=True)
-class Skeleton:
-    """A kinematic tree as stored: ``parents[j] < j``, ``-1`` for the root."""
-
-    joint_names: tuple[str, ...]
-    parents: np.ndarray
-    offsets: np.ndarray
-    expmap_columns: np.ndarray | None = None
-    root_position_columns: np.ndarray | None = None
-    offset_scale: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,853 @@
+"""Figures of segmentations, embeddings, training runs and skeletons: arrays in, Figure out.
+
+Every function builds a :class:`matplotlib.figure.Figure` with its own Agg
+canvas, so nothing touches pyplot's global state or the matplotlib backend,
+and nothing here writes a file except :func:`save_animation` (which writes
+exactly the path it is given; callers make it atomic with
+:func:`mocap_seq2seq.atomic.atomic_path`). :func:`figure_to_png_bytes` turns a
+figure into bytes for reports.
+
+Colours follow one rule everywhere: each ground-truth action gets a colour,
+and each predicted cluster takes the colour of the action it is matched to by
+the Hungarian assignment of the overlap matrix (:func:`match_clusters_to_actions`),
+so the same action looks the same in the truth and in the prediction. Clusters
+left unmatched (more clusters than actions) get colours of their own.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.animation import FFMpegWriter, FuncAnimation, PillowWriter, writers
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from scipy.optimize import linear_sum_assignment
+
+from mocap_seq2seq.errors import BadDataError, UsageError
+from mocap_seq2seq.labels import check_frame_labels
+
+#: Names of label values: a sequence indexed by the label value, or a mapping.
+Names = Sequence[str] | Mapping[int, str]
+
+#: Animation file types and the matplotlib writer each needs.
+_ANIMATION_WRITERS = {".gif": "pillow", ".mp4": "ffmpeg"}
+
+
+# ----------------------------------------------------------------------------- colours
+
+
+def match_clusters_to_actions(
+    labels_true: Sequence[int] | np.ndarray, labels_pred: Sequence[int] | np.ndarray
+) -> dict[int, int]:
+    """Match each predicted cluster to at most one true action, maximising shared frames.
+
+    The Hungarian assignment (``scipy.optimize.linear_sum_assignment``) of
+    the overlap matrix: one cluster per action, one action per cluster, and
+    the matched pairs share as many frames as possible. Clusters left over
+    when there are more clusters than actions are absent from the result.
+
+    Args:
+        labels_true: ground-truth labels, ``(n_frames,)`` ints.
+        labels_pred: predicted labels, ``(n_frames,)`` ints.
+
+    Returns:
+        ``{cluster: action}`` for every matched cluster.
+
+    Example:
+    >>> match_clusters_to_actions([0, 0, 1, 1, 2], [5, 5, 3, 3, 3])
+    {3: 1, 5: 0}
+    """
+    true = check_frame_labels(labels_true, "labels_true")
+    pred = _check_length(labels_pred, true.size, "labels_pred", "labels_true")
+    actions, true_index = np.unique(true, return_inverse=True)
+    clusters, pred_index = np.unique(pred, return_inverse=True)
+    overlap = np.zeros((clusters.size, actions.size), dtype=np.int64)
+    np.add.at(overlap, (pred_index, true_index), 1)
+    rows, columns = linear_sum_assignment(overlap, maximize=True)
+    return {int(clusters[r]): int(actions[c]) for r, c in sorted(zip(rows, columns))}
+
+
+def _palette(n_colours: int) -> np.ndarray:
+    """``(n_colours, 3)`` distinct RGB colours: tab10, then tab20, then evenly spaced hues."""
+    if n_colours <= 10:
+        return np.asarray(colormaps["tab10"].colors)[:n_colours, :3]
+    if n_colours <= 20:
+        return np.asarray(colormaps["tab20"].colors)[:n_colours, :3]
+    return colormaps["hsv"](np.linspace(0.0, 1.0, n_colours, endpoint=False))[:, :3]
+
+
+@dataclass(frozen=True)
+class _ColourKey:
+    """Colours of true actions and predicted clusters, and the legend that explains them."""
+
+    true_colours: dict[int, np.ndarray]
+    pred_colours: dict[int, np.ndarray]
+    handles: list[Patch]
+
+    def frames(self, labels: np.ndarray, predicted: bool = False) -> np.ndarray:
+        """RGB colour of every frame, ``(n_frames, 3)``."""
+        table = self.pred_colours if predicted else self.true_colours
+        return np.array([table[int(value)] for value in labels]).reshape(labels.size, 3)
+
+
+def _colour_key(
+    labels_true: np.ndarray,
+    labels_pred: np.ndarray | None,
+    action_names: Names | None,
+    cluster_names: Names | None,
+) -> _ColourKey:
+    actions = np.unique(labels_true)
+    matching = {} if labels_pred is None else match_clusters_to_actions(labels_true, labels_pred)
+    clusters = np.array([]) if labels_pred is None else np.unique(labels_pred)
+    unmatched = [int(c) for c in clusters if int(c) not in matching]
+    colours = _palette(actions.size + len(unmatched))
+    true_colours = {int(a): colours[i] for i, a in enumerate(actions)}
+    pred_colours = {c: true_colours[a] for c, a in matching.items()}
+    pred_colours.update({c: colours[actions.size + i] for i, c in enumerate(unmatched)})
+    handles = [
+        Patch(color=true_colours[int(a)], label=_name(action_names, int(a), "action"))
+        for a in actions
+    ]
+    handles += [
+        Patch(color=pred_colours[c], label=_name(cluster_names, c, "cluster") + " (unmatched)")
+        for c in unmatched
+    ]
+    return _ColourKey(true_colours, pred_colours, handles)
+
+
+def _name(names: Names | None, value: int, kind: str) -> str:
+    if names is None:
+        return f"{kind} {value}"
+    try:
+        if isinstance(names, Mapping):
+            return str(names[value])
+        if value < 0:
+            raise IndexError(value)
+        return str(names[value])
+    except (KeyError, IndexError):
+        raise UsageError(
+            f"No name is given for {kind} label {value}.",
+            "a name for every label value (a list indexed by label, or a dict)",
+            "Pass names that cover all labels, or none.",
+        ) from None
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def _check_length(
+    labels: Sequence[int] | np.ndarray, n_frames: int, name: str, other: str
+) -> np.ndarray:
+    array = check_frame_labels(labels, name)
+    if array.size != n_frames:
+        raise UsageError(
+            f"The '{name}' have {array.size} frames but the '{other}' have {n_frames}.",
+            "one label per frame of the same sequence",
+            "Pass arrays of the same sequence (same number of frames).",
+        )
+    return array
+
+
+def _check_finite(array: np.ndarray, name: str) -> None:
+    if not np.all(np.isfinite(array)):
+        raise BadDataError(
+            f"The '{name}' hold NaN or infinite values.", "finite numbers", "Clean them first."
+        )
+
+
+def _check_points(points: np.ndarray) -> np.ndarray:
+    array = np.asarray(points, dtype=np.float64)
+    if array.ndim != 2 or array.shape[1] != 3 or array.shape[0] == 0:
+        raise UsageError(
+            f"The embedding points have shape {array.shape}.",
+            "shape (n_frames, 3)",
+            "Project higher-dimensional states first, e.g. with principal_components(states).",
+        )
+    _check_finite(array, "points")
+    return array
+
+
+def _check_parents(parents: Sequence[int] | np.ndarray, n_joints: int) -> np.ndarray:
+    array = np.asarray(parents, dtype=np.int64)
+    if array.shape != (n_joints,) or np.any(array >= np.arange(n_joints)) or np.any(array < -1):
+        raise UsageError(
+            f"The parents {array.tolist()} do not describe a tree of {n_joints} joints.",
+            f"{n_joints} parents with parents[j] < j and -1 for a root",
+            "Pass skeleton.parents of the skeleton the positions came from.",
+        )
+    return array
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _new_figure(
+    size: tuple[float, float], dpi: float = 100, layout: str | None = "constrained"
+) -> Figure:
+    # An explicit Agg canvas: figures render and save without pyplot or a backend switch.
+    figure = Figure(figsize=size, dpi=dpi, layout=layout)
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _time_axis(n_frames: int, frame_rate: float | None) -> tuple[float, str]:
+    if frame_rate is None:
+        return float(n_frames), "frame"
+    if not frame_rate > 0:
+        raise UsageError(f"The frame_rate is {frame_rate}.", "a positive number of frames a second")
+    return n_frames / float(frame_rate), "time (s)"
+
+
+def _label_bar(ax: Axes, colours: np.ndarray, end: float, label: str) -> None:
+    """Draw one frame-coloured horizontal bar; ``colours`` is ``(n_frames, 3)``."""
+    ax.imshow(
+        colours[None, :, :],
+        aspect="auto",
+        interpolation="nearest",
+        extent=(0.0, end, 0.0, 1.0),
+    )
+    ax.set_yticks([])
+    ax.set_ylabel(label, rotation=0, ha="right", va="center")
+
+
+def principal_components(points: np.ndarray, n_components: int = 3) -> np.ndarray:
+    """Project points onto their first principal components, for 3-D embedding plots.
+
+    Decoder states have hundreds of dimensions; the paper shows them through
+    their first three principal components. Centred, then projected by SVD.
+
+    Args:
+        points: float array ``(n_frames, n_features)``.
+        n_components: how many components to keep. Defaults to 3.
+
+    Returns:
+        float64 array ``(n_frames, n_components)``; missing components (fewer
+        features than asked) are zero.
+
+    Example:
+    >>> line = np.outer(np.arange(5.0), [1.0, 2.0, 2.0])
+    >>> np.round(np.abs(principal_components(line, 2)[:, 0]), 6).tolist()
+    [6.0, 3.0, 0.0, 3.0, 6.0]
+    """
+    array = np.asarray(points, dtype=np.float64)
+    if array.ndim != 2 or array.shape[0] == 0:
+        raise UsageError(
+            f"Points to project have shape {array.shape}.", "shape (n_frames, n_features)"
+        )
+    _check_finite(array, "points")
+    centred = array - array.mean(axis=0)
+    _, _, components = np.linalg.svd(centred, full_matrices=False)
+    projected = centred @ components[:n_components].T
+    if projected.shape[1] < n_components:
+        padding = np.zeros((array.shape[0], n_components - projected.shape[1]))
+        projected = np.concatenate([projected, padding], axis=1)
+    return projected
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def segmentation_bars(
+    labels_true: Sequence[int] | np.ndarray,
+    labels_pred: Sequence[int] | np.ndarray,
+    *,
+    action_names: Names | None = None,
+    cluster_names: Names | None = None,
+    frame_rate: float | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Two horizontal bars, truth above prediction, one colour per action.
+
+    Predicted clusters take the colour of the action they are matched to
+    (Hungarian assignment of the overlap), so agreement is visible at a
+    glance as equal colours at the same time.
+
+    Args:
+        labels_true: ground-truth labels, ``(n_frames,)`` ints.
+        labels_pred: predicted labels, ``(n_frames,)`` ints.
+        action_names: names of true label values (list indexed by label, or
+            dict). Defaults to "action <value>".
+        cluster_names: names of predicted label values, shown for clusters
+            that match no action. Defaults to "cluster <value>".
+        frame_rate: frames per second; the x axis is in seconds when given,
+            in frames otherwise. Defaults to None.
+        title: figure title. Defaults to None.
+
+    Returns:
+        Figure with two axes (truth, prediction) and a legend of actions.
+
+    Example:
+    >>> figure = segmentation_bars([0, 0, 1, 1], [7, 7, 7, 2], action_names=["walk", "run"])
+    >>> len(figure.axes)
+    2
+    """
+    true = check_frame_labels(labels_true, "labels_true")
+    pred = _check_length(labels_pred, true.size, "labels_pred", "labels_true")
+    if true.size == 0:
+        raise UsageError("The labels are empty.", "at least one frame")
+    key = _colour_key(true, pred, action_names, cluster_names)
+    end, unit = _time_axis(true.size, frame_rate)
+    figure = _new_figure((8.0, 2.2))
+    axes_true, axes_pred = figure.subplots(2, 1, sharex=True)
+    _label_bar(axes_true, key.frames(true), end, "truth")
+    _label_bar(axes_pred, key.frames(pred, predicted=True), end, "prediction")
+    axes_pred.set_xlabel(unit)
+    figure.legend(handles=key.handles, loc="outside right upper", fontsize="small")
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def _scatter_labels(
+    ax: Axes,
+    points: np.ndarray,
+    labels: np.ndarray,
+    colours: dict[int, np.ndarray],
+    names: list[str],
+) -> None:
+    for value, name in zip(np.unique(labels), names):
+        chosen = labels == value
+        ax.scatter(
+            points[chosen, 0],
+            points[chosen, 1],
+            points[chosen, 2],
+            color=colours[int(value)],
+            s=4,
+            depthshade=False,
+            label=name,
+        )
+    ax.legend(fontsize="x-small", markerscale=3, loc="upper left")
+
+
+def embedding_3d(
+    points: np.ndarray,
+    labels: Sequence[int] | np.ndarray,
+    *,
+    names: Names | None = None,
+    title: str | None = None,
+) -> Figure:
+    """A 3-D scatter of an embedding, one colour per label.
+
+    Args:
+        points: float array ``(n_frames, 3)``, e.g. ``principal_components(states)``.
+        labels: ``(n_frames,)`` ints, the colour of each point.
+        names: names of label values (list indexed by label, or dict).
+            Defaults to "label <value>".
+        title: axes title. Defaults to None.
+
+    Returns:
+        Figure with one 3-D axes holding one scatter per label value.
+
+    Example:
+    >>> points = np.random.default_rng(0).normal(size=(20, 3))
+    >>> figure = embedding_3d(points, [0] * 10 + [1] * 10, names=["walk", "run"])
+    >>> len(figure.axes), len(figure.axes[0].collections)
+    (1, 2)
+    """
+    array = _check_points(points)
+    values = _check_length(labels, array.shape[0], "labels", "points")
+    key = _colour_key(values, None, names, None)
+    figure = _new_figure((5.0, 5.0), layout=None)
+    figure.subplots_adjust(left=0.0, right=1.0, bottom=0.02, top=0.92)
+    ax = figure.add_subplot(projection="3d")
+    label_names = [_name(names, int(v), "label") for v in np.unique(values)]
+    _scatter_labels(ax, array, values, key.true_colours, label_names)
+    if title:
+        ax.set_title(title)
+    return figure
+
+
+def embedding_panels(
+    points: np.ndarray,
+    labels_true: Sequence[int] | np.ndarray,
+    labels_pred: Sequence[int] | np.ndarray,
+    *,
+    action_names: Names | None = None,
+    cluster_names: Names | None = None,
+    title: str | None = None,
+) -> Figure:
+    """The same 3-D embedding twice: coloured by true action, and by predicted cluster.
+
+    Predicted clusters take the colour of their matched action, so the two
+    panels look alike exactly where the clustering is right.
+
+    Args:
+        points: float array ``(n_frames, 3)``.
+        labels_true: ground-truth labels, ``(n_frames,)`` ints.
+        labels_pred: predicted labels, ``(n_frames,)`` ints.
+        action_names: names of true label values. Defaults to None.
+        cluster_names: names of predicted label values. Defaults to None.
+        title: figure title. Defaults to None.
+
+    Returns:
+        Figure with two 3-D axes.
+
+    Example:
+    >>> points = np.random.default_rng(0).normal(size=(20, 3))
+    >>> figure = embedding_panels(points, [0] * 10 + [1] * 10, [1] * 12 + [0] * 8)
+    >>> len(figure.axes)
+    2
+    """
+    array = _check_points(points)
+    true = _check_length(labels_true, array.shape[0], "labels_true", "points")
+    pred = _check_length(labels_pred, array.shape[0], "labels_pred", "points")
+    key = _colour_key(true, pred, action_names, cluster_names)
+    # 3-D axes sit badly in a constrained layout (titles get clipped): place them by hand.
+    figure = _new_figure((10.0, 5.0), layout=None)
+    figure.subplots_adjust(left=0.0, right=1.0, bottom=0.02, top=0.9, wspace=0.0)
+    ax_true = figure.add_subplot(1, 2, 1, projection="3d")
+    ax_pred = figure.add_subplot(1, 2, 2, projection="3d")
+    true_names = [_name(action_names, int(v), "action") for v in np.unique(true)]
+    _scatter_labels(ax_true, array, true, key.true_colours, true_names)
+    matching = match_clusters_to_actions(true, pred)
+    pred_names = [
+        _name(cluster_names, int(v), "cluster")
+        + (f" ({_name(action_names, matching[int(v)], 'action')})" if int(v) in matching else "")
+        for v in np.unique(pred)
+    ]
+    _scatter_labels(ax_pred, array, pred, key.pred_colours, pred_names)
+    ax_true.set_title("true actions")
+    ax_pred.set_title("predicted clusters (matched colours)")
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def training_curves(
+    history: Mapping[str, Sequence[float | None]], *, title: str | None = None
+) -> Figure:
+    """Loss curves over training steps, with monitor scores on a second axis.
+
+    Keys containing "loss" go on the left axis (log scale when all values
+    are positive); every other key except "step" (monitor scores, the ratio
+    to the zero-velocity baseline) goes on a right axis, and keys containing
+    "ratio" get a dotted reference line at 1 (the baseline itself). ``None``
+    or NaN entries are skipped, so sparse monitors plot as points.
+
+    Args:
+        history: ``{"step": [...], "loss": [...], ...}``, every list as long
+            as "step".
+        title: axes title. Defaults to None.
+
+    Returns:
+        Figure with one axes, or two (twin x) when non-loss series exist.
+
+    Example:
+    >>> history = {"step": [0, 10, 20], "loss": [1.0, 0.5, 0.3], "monitor": [None, 0.4, 0.6]}
+    >>> len(training_curves(history).axes)
+    2
+    """
+    if "step" not in history:
+        raise UsageError(
+            f"The training history has no 'step' series (keys: {sorted(history)}).",
+            "a dict with a 'step' list and one list per recorded value",
+        )
+    steps = np.asarray(history["step"], dtype=np.float64)
+    series: dict[str, np.ndarray] = {}
+    for name, values in history.items():
+        if name == "step":
+            continue
+        array = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        if array.shape != steps.shape:
+            raise UsageError(
+                f"The history series '{name}' has {array.size} values for {steps.size} steps.",
+                "one value (or None) per step",
+            )
+        series[name] = array
+    losses = {k: v for k, v in series.items() if "loss" in k}
+    others = {k: v for k, v in series.items() if "loss" not in k}
+    figure = _new_figure((7.0, 3.5))
+    ax = figure.add_subplot()
+    handles = []
+    colours = _palette(max(len(series), 1))
+    for i, (name, values) in enumerate(losses.items()):
+        shown = np.isfinite(values)
+        (line,) = ax.plot(steps[shown], values[shown], color=colours[i], label=name)
+        handles.append(line)
+    finite_losses = np.concatenate([v[np.isfinite(v)] for v in losses.values()] or [np.ones(1)])
+    if finite_losses.size and np.all(finite_losses > 0):
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    if others:
+        right = ax.twinx()
+        for i, (name, values) in enumerate(others.items(), start=len(losses)):
+            shown = np.isfinite(values)
+            # Sparse series (evaluated every few steps) need markers to be seen.
+            marker = "o" if shown.sum() < 0.5 * max(steps.size, 1) else None
+            (line,) = right.plot(
+                steps[shown], values[shown], color=colours[i], marker=marker, ls="--", label=name
+            )
+            handles.append(line)
+        if any("ratio" in name for name in others):
+            handles.append(right.axhline(1.0, color="grey", ls=":", label="baseline (ratio 1)"))
+        right.set_ylabel("monitor")
+    if handles:
+        ax.legend(handles=handles, fontsize="small", loc="best")
+    if title:
+        ax.set_title(title)
+    return figure
+
+
+def channel_heatmap(
+    frames: np.ndarray,
+    labels: Sequence[int] | np.ndarray | None = None,
+    *,
+    names: Names | None = None,
+    frame_rate: float | None = None,
+    standardize: bool = True,
+    title: str | None = None,
+) -> Figure:
+    """Channels over time as a heat map, with the label bar under it.
+
+    The honest view of a sequence whose skeleton is unknown: every channel
+    is shown as it is, and action changes appear as changes of texture.
+
+    Args:
+        frames: float array ``(n_frames, n_channels)``.
+        labels: ``(n_frames,)`` ints drawn as a bar under the map. Defaults to None.
+        names: names of label values. Defaults to None.
+        frame_rate: frames per second; x axis in seconds when given. Defaults to None.
+        standardize: z-score each channel (constant channels become 0) so
+            that channels of different ranges are comparable. Defaults to True.
+        title: figure title. Defaults to None.
+
+    Returns:
+        Figure with the heat map and its colour bar, plus the label bar
+        when labels are given.
+
+    Example:
+    >>> frames = np.random.default_rng(0).normal(size=(50, 6))
+    >>> len(channel_heatmap(frames).axes), len(channel_heatmap(frames, [0] * 25 + [1] * 25).axes)
+    (2, 3)
+    """
+    array = np.asarray(frames, dtype=np.float64)
+    if array.ndim != 2 or array.shape[0] == 0:
+        raise UsageError(
+            f"The frames have shape {array.shape}.", "shape (n_frames, n_channels), frames first"
+        )
+    _check_finite(array, "frames")
+    values = None if labels is None else _check_length(labels, array.shape[0], "labels", "frames")
+    if standardize:
+        spread = array.std(axis=0)
+        array = (array - array.mean(axis=0)) / np.where(spread > 1e-12, spread, 1.0)
+    end, unit = _time_axis(array.shape[0], frame_rate)
+    figure = _new_figure((8.0, 4.0))
+    if values is None:
+        ax = figure.add_subplot()
+    else:
+        ax, ax_labels = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [8, 1]})
+    limit = 3.0 if standardize else float(np.abs(array).max() or 1.0)
+    image = ax.imshow(
+        array.T,
+        aspect="auto",
+        interpolation="nearest",
+        cmap="RdBu_r",
+        vmin=-limit,
+        vmax=limit,
+        extent=(0.0, end, array.shape[1] - 0.5, -0.5),
+    )
+    figure.colorbar(image, ax=ax, label="z-score" if standardize else "value")
+    ax.set_ylabel("channel")
+    if values is None:
+        ax.set_xlabel(unit)
+    else:
+        key = _colour_key(values, None, names, None)
+        _label_bar(ax_labels, key.frames(values), end, "labels")
+        ax_labels.set_xlabel(unit)
+        figure.legend(handles=key.handles, loc="outside right lower", fontsize="small")
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+# ----------------------------------------------------------------------------- skeletons
+
+
+class _SkeletonScene:
+    """A figure of a moving skeleton over its label bars, redrawn one frame at a time."""
+
+    def __init__(
+        self,
+        positions: np.ndarray,
+        parents: Sequence[int] | np.ndarray,
+        labels_true: Sequence[int] | np.ndarray | None,
+        labels_pred: Sequence[int] | np.ndarray | None,
+        names: Names | None,
+        up_axis: int,
+        follow_root: bool,
+        title: str | None,
+    ) -> None:
+        array = np.asarray(positions, dtype=np.float64)
+        if array.ndim != 3 or array.shape[2] != 3 or array.shape[0] == 0:
+            raise UsageError(
+                f"The joint positions have shape {array.shape}.",
+                "shape (n_frames, n_joints, 3)",
+                "Compute them with forward_kinematics(skeleton, frames).",
+            )
+        _check_finite(array, "positions")
+        if up_axis not in (0, 1, 2):
+            raise UsageError(f"The up_axis is {up_axis}.", "0 (x), 1 (y) or 2 (z)")
+        n_frames, n_joints, _ = array.shape
+        tree = _check_parents(parents, n_joints)
+        true = None
+        if labels_true is not None:
+            true = _check_length(labels_true, n_frames, "labels_true", "positions")
+        pred = None
+        if labels_pred is not None:
+            pred = _check_length(labels_pred, n_frames, "labels_pred", "positions")
+        # Plot axes (horizontal, horizontal, up) as a cyclic permutation of the data axes,
+        # which keeps the figure right-handed (no mirrored skeletons).
+        order = [(up_axis + 1) % 3, (up_axis + 2) % 3, up_axis]
+        self.points = array[:, :, order]
+        self.bones = [(j, int(p)) for j, p in enumerate(tree) if p >= 0]
+        roots = np.flatnonzero(tree < 0)
+        self.follow_root = follow_root
+        self.centres = self.points[:, roots[0], :2]
+        self.n_frames = n_frames
+        bars = []
+        if true is not None:
+            bars.append((true, "truth", False))
+        if pred is not None:
+            # Without a truth to match to, the prediction is coloured on its own.
+            bars.append((pred, "prediction", true is not None))
+
+        self.figure = _new_figure((5.0, 5.0 + 0.45 * len(bars)), dpi=80)
+        grid = self.figure.add_gridspec(1 + len(bars), 1, height_ratios=[10] + [1] * len(bars))
+        self.ax = self.figure.add_subplot(grid[0], projection="3d")
+        self.lines = [
+            self.ax.plot([], [], [], color="#1f3b73", lw=2, marker="o", ms=2)[0] for _ in self.bones
+        ]
+        self._set_limits()
+        self.ax.set_box_aspect((1.0, 1.0, 1.0))
+        if title:
+            self.ax.set_title(title)
+        self.counter = self.ax.text2D(0.02, 0.95, "", transform=self.ax.transAxes)
+        self.cursors = []
+        if bars:
+            key = _colour_key(true if true is not None else pred, pred, names, None)
+            for row, (values, name, predicted) in enumerate(bars, start=1):
+                bar_ax = self.figure.add_subplot(grid[row])
+                colours = key.frames(values, predicted=predicted)
+                _label_bar(bar_ax, colours, float(n_frames), name)
+                if row < len(bars):
+                    bar_ax.set_xticks([])
+                self.cursors.append(bar_ax.axvline(0.0, color="black", lw=1.5))
+            self.figure.legend(
+                handles=key.handles, loc="outside lower center", ncols=4, fontsize="x-small"
+            )
+
+    def _set_limits(self) -> None:
+        # One radius for all frames, so the body keeps its size while it moves.
+        offsets = self.points[:, :, :2] - self.centres[:, None, :]
+        self.radius = float(np.abs(offsets).max()) * 1.05 or 1.0
+        vertical = self.points[:, :, 2]
+        low, high = float(vertical.min()), float(vertical.max())
+        middle = 0.5 * (low + high)
+        half = max(0.5 * (high - low), self.radius)
+        self.ax.set_zlim(middle - half, middle + half)
+        if not self.follow_root:
+            # Whole path in view: limits cover every frame.
+            for axis, setter in ((0, self.ax.set_xlim), (1, self.ax.set_ylim)):
+                low_h = float(self.points[:, :, axis].min())
+                high_h = float(self.points[:, :, axis].max())
+                mid = 0.5 * (low_h + high_h)
+                span = max(0.5 * (high_h - low_h), half)
+                setter(mid - span, mid + span)
+        # Raw-unit tick values say nothing about a pose; the grid alone gives depth.
+        for axis in (self.ax.xaxis, self.ax.yaxis, self.ax.zaxis):
+            axis.set_ticklabels([])
+
+    def draw(self, frame: int) -> list:
+        """Put the skeleton and the cursors at ``frame``; return the changed artists."""
+        pose = self.points[frame]
+        for line, (joint, parent) in zip(self.lines, self.bones):
+            segment = pose[[parent, joint]]
+            line.set_data_3d(segment[:, 0], segment[:, 1], segment[:, 2])
+        if self.follow_root:
+            x, y = self.centres[frame]
+            self.ax.set_xlim(x - self.radius, x + self.radius)
+            self.ax.set_ylim(y - self.radius, y + self.radius)
+        for cursor in self.cursors:
+            cursor.set_xdata([frame + 0.5, frame + 0.5])
+        self.counter.set_text(f"frame {frame}")
+        return [*self.lines, *self.cursors, self.counter]
+
+
+def skeleton_figure(
+    positions: np.ndarray,
+    parents: Sequence[int] | np.ndarray,
+    *,
+    frame: int = 0,
+    labels_true: Sequence[int] | np.ndarray | None = None,
+    labels_pred: Sequence[int] | np.ndarray | None = None,
+    names: Names | None = None,
+    up_axis: int = 1,
+    follow_root: bool = True,
+    title: str | None = None,
+) -> Figure:
+    """One frame of a skeleton in 3-D, over the truth and prediction bars with a cursor.
+
+    The still image of :func:`skeleton_animation`, for reports and quick looks.
+
+    Args:
+        positions: float array ``(n_frames, n_joints, 3)``, from
+            :func:`mocap_seq2seq.skeleton.forward_kinematics`.
+        parents: int array ``(n_joints,)``, ``parents[j] < j``, -1 for a root.
+        frame: which frame to draw. Defaults to 0.
+        labels_true: ``(n_frames,)`` ints; adds a truth bar. Defaults to None.
+        labels_pred: ``(n_frames,)`` ints; adds a prediction bar, coloured by
+            matched action. Defaults to None.
+        names: names of the true label values. Defaults to None.
+        up_axis: the data axis that points up (1: y, as in CMU and BVH). Defaults to 1.
+        follow_root: keep the root centred (True) or show the whole path. Defaults to True.
+        title: title of the 3-D axes. Defaults to None.
+
+    Returns:
+        Figure with a 3-D axes (one line per bone) and one axes per label bar.
+
+    Example:
+    >>> positions = np.zeros((4, 3, 3)); positions[:, 1, 1] = 1.0; positions[:, 2, 1] = 2.0
+    >>> figure = skeleton_figure(positions, [-1, 0, 1], labels_true=[0, 0, 1, 1])
+    >>> len(figure.axes), len(figure.axes[0].lines)
+    (2, 2)
+    """
+    scene = _SkeletonScene(
+        positions, parents, labels_true, labels_pred, names, up_axis, follow_root, title
+    )
+    if not 0 <= frame < scene.n_frames:
+        raise UsageError(f"Frame {frame} is out of range.", f"0..{scene.n_frames - 1}")
+    scene.draw(frame)
+    return scene.figure
+
+
+def skeleton_animation(
+    positions: np.ndarray,
+    parents: Sequence[int] | np.ndarray,
+    *,
+    labels_true: Sequence[int] | np.ndarray | None = None,
+    labels_pred: Sequence[int] | np.ndarray | None = None,
+    names: Names | None = None,
+    fps: float = 30.0,
+    max_frames: int = 200,
+    up_axis: int = 1,
+    follow_root: bool = True,
+    title: str | None = None,
+) -> FuncAnimation:
+    """An animation of the moving skeleton over its action bars, with a cursor at the frame.
+
+    Long sequences are subsampled evenly to at most ``max_frames`` drawn
+    frames (a GIF of thousands of 3-D frames takes minutes), so playback runs
+    faster than real time by the subsampling factor. Keep the returned object
+    until it is saved: matplotlib warns when an animation is dropped unrendered.
+
+    Args:
+        positions: float array ``(n_frames, n_joints, 3)``.
+        parents: int array ``(n_joints,)``.
+        labels_true: ``(n_frames,)`` ints for the truth bar. Defaults to None.
+        labels_pred: ``(n_frames,)`` ints for the prediction bar. Defaults to None.
+        names: names of the true label values. Defaults to None.
+        fps: drawn frames a second at playback. Defaults to 30.
+        max_frames: most frames to draw. Defaults to 200.
+        up_axis: the data axis that points up. Defaults to 1 (y).
+        follow_root: keep the root centred. Defaults to True.
+        title: title of the 3-D axes. Defaults to None.
+
+    Returns:
+        A ``FuncAnimation``; write it with :func:`save_animation`.
+
+    Example:
+    >>> import tempfile, pathlib
+    >>> positions = np.zeros((3, 2, 3)); positions[:, 1, 1] = 1.0; positions[1, 1, 0] = 0.5
+    >>> animation = skeleton_animation(positions, [-1, 0], labels_true=[0, 0, 1], fps=10)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "chain.gif"
+    >>> save_animation(animation, path, dpi=20).stat().st_size > 0
+    True
+    """
+    if not fps > 0:
+        raise UsageError(f"The fps is {fps}.", "a positive number of frames a second")
+    if max_frames < 1:
+        raise UsageError(f"The max_frames is {max_frames}.", "at least 1")
+    scene = _SkeletonScene(
+        positions, parents, labels_true, labels_pred, names, up_axis, follow_root, title
+    )
+    stride = math.ceil(scene.n_frames / max_frames)
+    shown = np.arange(0, scene.n_frames, stride)
+    return FuncAnimation(
+        scene.figure,
+        lambda i: scene.draw(int(shown[i])),
+        frames=len(shown),
+        init_func=lambda: scene.draw(0),
+        interval=1000.0 / fps,
+        blit=False,
+        repeat=True,
+    )
+
+
+def save_animation(
+    animation: FuncAnimation,
+    path: str | os.PathLike[str],
+    *,
+    fps: float | None = None,
+    dpi: float | None = None,
+) -> Path:
+    """Write an animation to ``path``: GIF through Pillow, MP4 through ffmpeg.
+
+    The one function of this module that writes a file. It writes ``path``
+    directly; to make the write atomic, pass the temporary path of
+    :func:`mocap_seq2seq.atomic.atomic_path` (it keeps the suffix).
+
+    Args:
+        animation: from :func:`skeleton_animation`.
+        path: ``.gif`` or ``.mp4`` file to write.
+        fps: frames a second of the file. Defaults to the animation's own rate.
+        dpi: resolution. Defaults to the figure's.
+
+    Returns:
+        The path written.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    writer_name = _ANIMATION_WRITERS.get(suffix)
+    if writer_name is None:
+        raise UsageError(
+            f"Cannot write an animation as '{target.name}'.",
+            f"one of {', '.join(sorted(_ANIMATION_WRITERS))}",
+            "Use a .gif (always available) or .mp4 (needs ffmpeg) file name.",
+        )
+    if not writers.is_available(writer_name):
+        raise UsageError(
+            f"Writing '{suffix}' animations needs {writer_name}, which is not installed.",
+            f"{writer_name} on the PATH",
+            "Install ffmpeg (e.g. apt-get install ffmpeg) or write a .gif instead.",
+        )
+    # The animation keeps its playback interval (milliseconds) only privately.
+    rate = fps if fps is not None else 1000.0 / float(getattr(animation, "_interval", 1000 / 30))
+    writer = PillowWriter(fps=rate) if writer_name == "pillow" else FFMpegWriter(fps=rate)
+    animation.save(target, writer=writer, dpi=dpi)
+    return target
+
+
+def figure_to_png_bytes(figure: Figure, *, dpi: float | None = None) -> bytes:
+    """Render a figure as PNG bytes, for embedding in reports.
+
+    Args:
+        figure: any matplotlib figure.
+        dpi: resolution. Defaults to the figure's.
+
+    Example:
+    >>> figure_to_png_bytes(segmentation_bars([0, 1], [0, 1]))[:8]
+    b'\\x89PNG\\r\\n\\x1a\\n'
+    """
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi if dpi is not None else "figure")
+    return buffer.getvalue()
