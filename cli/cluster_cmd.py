@@ -1,10 +1,136 @@
-"""`mocap cluster`: not implemented yet."""
+"""`mocap cluster`: frame labels and segments from an embedding."""
 
 from __future__ import annotations
 
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
 
-def cluster() -> None:
-    """Not implemented yet."""
-    from mocap_seq2seq.errors import MocapError
+import typer
+from mocap_cli.console import console
+from mocap_cli.options import Overwrite
 
-    raise MocapError("`mocap cluster` is not implemented yet.")
+#: The names of mocap_seq2seq.segmentation.SEGMENTERS (a test keeps them equal;
+#: listed here so that `mocap --help` need not import scikit-learn).
+METHODS = ("kernel", "paper", "kmeans")
+Method = Enum("Method", {name: name for name in METHODS}, type=str)  # type: ignore[misc]
+
+
+def cluster(
+    embedding: Annotated[Path, typer.Argument(help="An embedding file written by `mocap embed`.")],
+    method: Annotated[
+        Method,
+        typer.Option(
+            "--method",
+            help="kernel: change points + clustering of segments (the toolkit's "
+            "default); paper: agglomerative, cosine, single linkage (Su & Shlizerman); "
+            "kmeans: k-means on frames.",
+        ),
+    ] = Method.kernel,  # type: ignore[attr-defined]
+    k: Annotated[
+        str,
+        typer.Option(
+            "--k",
+            help="Number of clusters: an integer, 'auto' (chosen without labels), "
+            "or 'oracle' (the true number of actions, read from the ground truth).",
+        ),
+    ] = "auto",
+    segments: Annotated[
+        str,
+        typer.Option(
+            "--segments",
+            help="kernel only: number of segments, 'auto', or 'oracle'. "
+            "[default: oracle with --k oracle, else auto]",
+            show_default=False,
+        ),
+    ] = "",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Output folder [default: next to the embedding, clustering-<method>-<k>].",
+            show_default=False,
+        ),
+    ] = None,
+    overwrite: Overwrite = False,
+) -> None:
+    """Cluster the frames of an embedding; write per-frame labels and segments (CSV, JSON)."""
+    from mocap_seq2seq.embedding import read_embedding
+    from mocap_seq2seq.errors import UsageError
+    from mocap_seq2seq.results import write_clustering
+    from mocap_seq2seq.segmentation import SEGMENTERS
+
+    method = method.value  # type: ignore[assignment]
+
+    n_clusters, k_mode = _count(k, "--k")
+    n_segments, segment_mode = _count(
+        segments or ("oracle" if k_mode == "oracle" else "auto"), "--segments"
+    )
+    if method != "kernel" and segments:
+        raise UsageError("--segments applies to --method kernel only.")
+    target = (
+        output
+        if output is not None
+        else (embedding.parent / f"clustering-{method}-{k_mode if n_clusters is None else k}")
+    )
+    found = read_embedding(embedding)
+    oracle = k_mode == "oracle" or segment_mode == "oracle"
+    if oracle and found.labels is None:
+        raise UsageError(
+            "'oracle' needs the ground truth, and this embedding has none.",
+            fix="Pass an integer or 'auto'.",
+        )
+    if k_mode == "oracle":
+        n_clusters = int(__import__("numpy").unique(found.labels).size)
+    if segment_mode == "oracle":
+        from mocap_seq2seq.labels import labels_to_boundaries
+
+        n_segments = int(labels_to_boundaries(found.labels).size + 1)
+    if n_clusters is not None and not 1 <= n_clusters <= found.n_frames:
+        raise UsageError(
+            f"--k must be between 1 and the number of frames ({found.n_frames:,}). "
+            f"Got {n_clusters}.",
+            fix=f"Pass a --k between 1 and {found.n_frames}.",
+        )
+    parameters: dict[str, object] = {"n_clusters": n_clusters}
+    if method == "kernel":
+        parameters["n_segments"] = n_segments
+    with console.status(f"Clustering {found.n_frames:,} frames with '{method}'..."):
+        segmenter = SEGMENTERS[method](**parameters).fit(found.states)
+    labels = segmenter.frame_labels_
+    metadata = {
+        "embedding": str(embedding.resolve()),
+        "method": method,
+        "parameters": segmenter.get_params(),
+        "k_mode": "oracle" if oracle else ("given" if n_clusters is not None else "automatic"),
+        "paper_protocol": bool(found.metadata.get("paper_protocol", False)),
+        "n_clusters": int(segmenter.n_clusters_),
+        "n_segments": int(segmenter.n_segments_),
+        "sequence": found.metadata.get("name", ""),
+    }
+    write_clustering(target, labels, metadata, overwrite=overwrite)
+    console.print(
+        f"[green]Wrote[/] {target}: {segmenter.n_clusters_} clusters, "
+        f"{segmenter.n_segments_} segments ({metadata['k_mode']} K)."
+    )
+
+
+def _count(value: str, option: str) -> tuple[int | None, str]:
+    from mocap_seq2seq.errors import UsageError
+
+    text = value.strip().lower()
+    if text in ("auto", "oracle"):
+        return None, "automatic" if text == "auto" else "oracle"
+    try:
+        number = int(text)
+    except ValueError:
+        raise UsageError(
+            f"{option} must be an integer, 'auto' or 'oracle'. Got '{value}'."
+        ) from None
+    if number < 1:
+        raise UsageError(
+            f"{option} must be at least 1. Got {number}.",
+            fix=f"Pass a positive {option}, or 'auto'.",
+        )
+    return number, "given"

@@ -87,6 +87,7 @@ def embed(
             metadata=metadata,
             labels=source.labels,
             action_names=source.action_names,
+            tolerance_windows=source.tolerance_windows,
             progress=report,
         )
     write_embedding(target, embedding, overwrite=overwrite)

@@ -1,10 +1,78 @@
-"""`mocap evaluate`: not implemented yet."""
+"""`mocap evaluate`: a clustering against the ground truth."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
 
-def evaluate() -> None:
-    """Not implemented yet."""
-    from mocap_seq2seq.errors import MocapError
+import typer
+from mocap_cli.console import console
 
-    raise MocapError("`mocap evaluate` is not implemented yet.")
+
+def evaluate(
+    clustering: Annotated[
+        Path, typer.Argument(help="A clustering folder written by `mocap cluster`.")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Report folder [default: the clustering folder].",
+            show_default=False,
+        ),
+    ] = None,
+    figure: Annotated[
+        bool, typer.Option("--figure/--no-figure", help="Write evaluation.png.")
+    ] = True,
+) -> None:
+    """Score a clustering: accuracy (Hungarian and paper), ARI, AMI, NMI, V, boundary F1.
+
+    Writes evaluation.json, evaluation.md and evaluation.png (segmentation bars,
+    truth vs prediction, and the 3-D embedding coloured by true and predicted action).
+    """
+    from mocap_seq2seq.embedding import read_embedding
+    from mocap_seq2seq.errors import UsageError
+    from mocap_seq2seq.evaluation import evaluate_labels
+    from mocap_seq2seq.reports import evaluation_png, evaluation_table, write_evaluation_report
+    from mocap_seq2seq.results import read_clustering
+
+    labels, metadata = read_clustering(clustering)
+    embedding = read_embedding(metadata["embedding"])
+    if embedding.labels is None or embedding.tolerance_windows is None:
+        raise UsageError(
+            f"The embedding of {clustering} has no ground truth to evaluate against.",
+            fix="Embed a subject-86 trial or a case-(i) concatenation.",
+        )
+    if labels.size != embedding.n_frames:
+        raise UsageError(
+            f"The clustering has {labels.size} frames but its embedding {embedding.n_frames}.",
+            fix="Cluster the embedding again.",
+        )
+    evaluation = evaluate_labels(
+        embedding.labels,
+        labels,
+        embedding.tolerance_windows,
+        sequence=metadata.get("sequence") or Path(metadata["embedding"]).stem,
+        method=metadata["method"],
+        k_mode="oracle"
+        if metadata["k_mode"] == "oracle"
+        else "automatic"
+        if metadata["k_mode"] == "automatic"
+        else "given",
+        protocol="paper" if metadata.get("paper_protocol") else "leakage-free",
+    )
+    console.print(evaluation_table([evaluation]))
+    png = None
+    if figure:
+        with console.status("Drawing the figure..."):
+            png = evaluation_png(
+                embedding.labels,
+                labels,
+                embedding.pca,
+                action_names=embedding.action_names,
+                frame_rate=embedding.metadata.get("frame_rate"),
+                title=evaluation.sequence,
+            )
+    written = write_evaluation_report(output or clustering, evaluation, png)
+    console.print("[green]Wrote[/] " + ", ".join(str(path) for path in written))

@@ -17,6 +17,8 @@ Embedding files (HDF5, written atomically)::
     /filled     bool (n_frames,)
     /pca        float32 (n_frames, 3), the first three principal components
     /labels     int32 (n_frames,), optional ground truth (for evaluate only)
+    /action_names, /tolerance_windows   names of the labels; earliest..latest
+                frames of each true boundary (for evaluate only)
     attrs       source (JSON: which sequence), paper_protocol, source_length,
                 target_length, run (the model it came from)
 """
@@ -51,6 +53,8 @@ class Embedding:
         metadata: JSON-able description (sequence, run, protocol).
         labels: ground-truth frame labels when known (never used to embed).
         action_names: names of the label values.
+        tolerance_windows: ``(n_boundaries, 2)`` ground-truth earliest..latest
+            frames of each true boundary, for evaluation.
     """
 
     states: np.ndarray
@@ -59,6 +63,7 @@ class Embedding:
     metadata: dict[str, Any] = field(default_factory=dict)
     labels: np.ndarray | None = None
     action_names: tuple[str, ...] = ()
+    tolerance_windows: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
@@ -127,6 +132,9 @@ def write_embedding(
             handle.create_dataset("labels", data=embedding.labels.astype(np.int32))
             names = np.array(embedding.action_names, dtype=h5py.string_dtype("utf-8"))
             handle.create_dataset("action_names", data=names)
+        if embedding.tolerance_windows is not None:
+            windows = np.asarray(embedding.tolerance_windows, dtype=np.int64).reshape(-1, 2)
+            handle.create_dataset("tolerance_windows", data=windows)
     return path
 
 
@@ -159,6 +167,9 @@ def read_embedding(path: str | os.PathLike[str]) -> Embedding:
                 metadata=json.loads(handle.attrs.get("metadata", "{}")),
                 labels=labels,
                 action_names=names,
+                tolerance_windows=(
+                    handle["tolerance_windows"][()] if "tolerance_windows" in handle else None
+                ),
             )
     except DataFileError:
         raise
@@ -183,6 +194,7 @@ def embed_sequence(
     metadata: dict[str, Any] | None = None,
     labels: np.ndarray | None = None,
     action_names: tuple[str, ...] = (),
+    tolerance_windows: np.ndarray | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Embedding:
     """Normalise raw frames as in training, embed them, and add the PCA projection.
@@ -213,4 +225,5 @@ def embed_sequence(
         metadata=dict(metadata or {}),
         labels=labels,
         action_names=tuple(action_names),
+        tolerance_windows=tolerance_windows,
     )
