@@ -93,9 +93,7 @@ def boundaries_to_labels(
     array([7, 7, 8, 8, 8, 7])
     """
     points = np.asarray(boundaries, dtype=np.int64)
-    if points.size and (
-        points[0] <= 0 or points[-1] >= n_frames or np.any(np.diff(points) <= 0)
-    ):
+    if points.size and (points[0] <= 0 or points[-1] >= n_frames or np.any(np.diff(points) <= 0)):
         raise UsageError(
             f"Boundaries must increase strictly inside 1..{n_frames - 1}. Got {points.tolist()}.",
             "the 0-based first frames of each new segment",

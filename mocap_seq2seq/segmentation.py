@@ -1,0 +1,644 @@
+"""Unsupervised segmentation estimators: frames in, one cluster label per frame out.
+
+The input ``X`` is frames first, ``(n_frames, n_features)``: decoder states of
+the seq2seq model or raw normalised poses; every segmenter runs on both.
+Segmenters follow scikit-learn: keyword-only parameters stored verbatim in
+``__init__``; ``fit(X)`` validates, calls ``_fit`` and returns ``self``;
+learned attributes end with an underscore:
+
+* ``frame_labels_``: int64 cluster of every frame, shape ``(n_frames,)``;
+* ``n_clusters_``: the number of clusters used (given, or chosen without labels);
+* ``boundaries_``: first frames of new segments (where the label changes);
+* ``n_segments_``: ``boundaries_.size + 1``.
+
+:data:`SEGMENTERS` names every segmenter for the command line and the
+benchmarks. ``n_clusters=None`` lets a segmenter choose the number of clusters
+itself, from the data alone (see :func:`choose_n_clusters`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
+from sklearn.base import BaseEstimator
+from sklearn.cluster import AgglomerativeClustering, KMeans
+from sklearn.metrics import silhouette_score
+
+from mocap_seq2seq.errors import BadDataError, UsageError
+from mocap_seq2seq.labels import labels_to_boundaries, relabel_by_first_appearance
+
+#: Largest K tried when the number of clusters is chosen automatically.
+DEFAULT_MAX_CLUSTERS = 10
+
+
+def check_frames(X: Any, owner: str) -> np.ndarray:
+    """Return ``X`` as a finite float64 array of shape ``(n_frames, n_features)``.
+
+    Args:
+        X: frames, shape ``(n_frames, n_features)``.
+        owner: name used in error messages (the estimator's class name).
+
+    Example:
+    >>> check_frames([[0, 1], [2, 3]], "KMeansFrames").dtype
+    dtype('float64')
+    """
+    array = np.asarray(X)
+    if array.ndim != 2 or array.shape[0] < 1 or array.shape[1] < 1:
+        raise UsageError(
+            f"The frames given to {owner} must be a 2-D array with at least one frame and "
+            f"one feature. Got shape {array.shape}.",
+            "shape (n_frames, n_features)",
+            "Pass decoder states or normalised poses, frames first.",
+        )
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) or np.issubdtype(
+        array.dtype, np.complexfloating
+    ):
+        raise UsageError(
+            f"The frames given to {owner} must be real numbers. Got {array.dtype}.",
+            "a float array of shape (n_frames, n_features)",
+        )
+    array = array.astype(np.float64)
+    if not np.all(np.isfinite(array)):
+        bad = int(np.flatnonzero(~np.all(np.isfinite(array), axis=1))[0])
+        raise BadDataError(
+            f"The frames given to {owner} contain NaN or infinite values (first at frame {bad}).",
+            "finite values",
+            "Fill or drop the broken frames before segmenting.",
+        )
+    return array
+
+
+def _check_int(
+    value: Any,
+    name: str,
+    owner: str,
+    low: int,
+    high: int | None = None,
+    high_text: str = "",
+    option: str | None = None,
+    allow_none: bool = False,
+) -> int | None:
+    if value is None and allow_none:
+        return None
+    valid = not isinstance(value, bool) and isinstance(value, (int, np.integer))
+    if valid and value >= low and (high is None or value <= high):
+        return int(value)
+    option = option or "--" + name.replace("_", "-")
+    if high is None:
+        what = f"The '{name}' of {owner} must be a whole number >= {low}. Got {value!r}."
+        fix = f"Pass a {option} of at least {low}."
+    else:
+        what = (
+            f"The '{name}' of {owner} must be between {low} and {high_text} ({high}). "
+            f"Got {value!r}."
+        )
+        fix = f"Pass a {option} between {low} and {high}."
+    if allow_none:
+        fix += " Or leave it unset to choose it automatically."
+    raise UsageError(what, fix=fix)
+
+
+def _check_positive(value: Any, name: str, owner: str, allow_none: bool = False) -> float | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        ok = False
+    else:
+        ok = bool(np.isfinite(value) and value > 0)
+    if not ok:
+        raise UsageError(
+            f"The '{name}' of {owner} must be a finite number > 0. Got {value!r}.",
+            fix=f"Pass a positive {name}." + (" Or leave it unset." if allow_none else ""),
+        )
+    return float(value)
+
+
+def choose_n_clusters(
+    X: np.ndarray,
+    cluster: Callable[[int], np.ndarray],
+    *,
+    max_clusters: int = DEFAULT_MAX_CLUSTERS,
+    metric: str = "euclidean",
+    sample_size: int | None = 2000,
+    random_state: int | None = 0,
+) -> int:
+    """Pick the number of clusters with the best silhouette, using no labels.
+
+    Tries every K in ``2..max_clusters`` (capped at ``n_samples - 1``), labels
+    the samples with ``cluster(K)`` and keeps the K whose labelling has the
+    highest mean silhouette: samples closer to their own cluster than to the
+    next one. The silhouette is undefined for one cluster, so K = 1 is never
+    chosen (unless there are fewer than 3 samples, where 1 is returned).
+
+    Args:
+        X: samples, ``(n_samples, n_features)``, or distances ``(n_samples, n_samples)``
+            when ``metric="precomputed"``.
+        cluster: returns one label per sample for a given K.
+        max_clusters: largest K tried. Defaults to 10.
+        metric: distance for the silhouette (any scikit-learn metric). Defaults to
+            ``"euclidean"``.
+        sample_size: score a random subset of this many samples to bound the cost
+            (``None``: all). Defaults to 2000.
+        random_state: seed of that subset. Defaults to 0.
+
+    Returns:
+        The chosen K.
+
+    Example:
+    >>> points = np.array([[0.0], [0.1], [5.0], [5.1], [9.0], [9.1]])
+    >>> choose_n_clusters(points, lambda k: KMeans(k, n_init=3, random_state=0).fit_predict(points))
+    3
+    """
+    n_samples = X.shape[0]
+    top = min(max_clusters, n_samples - 1)
+    best_k, best_score = 1, -np.inf
+    for k in range(2, top + 1):
+        labels = np.asarray(cluster(k))
+        if not 2 <= np.unique(labels).size <= n_samples - 1:
+            continue
+        size = None if sample_size is None or sample_size >= n_samples else sample_size
+        score = silhouette_score(
+            X, labels, metric=metric, sample_size=size, random_state=random_state
+        )
+        if score > best_score:
+            best_k, best_score = k, float(score)
+    return best_k
+
+
+class Segmenter(BaseEstimator):
+    """Base class: validation, bookkeeping of the learned attributes, ``fit_predict``.
+
+    Subclasses implement ``_fit(X) -> frame_labels`` and may extend
+    ``_validate_params(n_frames)``; ``fit`` sets ``frame_labels_`` (renumbered
+    by first appearance), ``boundaries_`` and ``n_segments_``, and
+    ``n_clusters_`` unless ``_fit`` set it.
+    """
+
+    def _validate_params(self, n_frames: int) -> None:
+        _check_int(
+            getattr(self, "n_clusters", None),
+            "n_clusters",
+            type(self).__name__,
+            1,
+            n_frames,
+            "the number of frames",
+            option="--k",
+            allow_none=True,
+        )
+
+    def _fit(self, X: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def fit(self, X: Any, y: Any = None) -> Segmenter:
+        """Segment the frames ``X``, shape ``(n_frames, n_features)``; ``y`` is ignored."""
+        frames = check_frames(X, type(self).__name__)
+        self._validate_params(frames.shape[0])
+        labels = relabel_by_first_appearance(self._fit(frames))
+        self.frame_labels_ = labels
+        self.n_clusters_ = int(np.unique(labels).size)
+        self.boundaries_ = labels_to_boundaries(labels)
+        self.n_segments_ = int(self.boundaries_.size + 1)
+        return self
+
+    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
+        """Fit and return ``frame_labels_``, shape ``(n_frames,)``."""
+        return self.fit(X).frame_labels_
+
+
+def _unit_rows(X: np.ndarray) -> np.ndarray:
+    # Euclidean distance between unit vectors is a monotone function of the
+    # cosine distance (|a - b|^2 = 2 - 2 cos), so single linkage gives the same
+    # tree; zero rows stay zero instead of producing NaN.
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    return X / np.where(norms > 0, norms, 1.0)
+
+
+class PaperClustering(Segmenter):
+    """The paper's clustering: agglomerative, cosine distance, single linkage, on frames.
+
+    Su & Shlizerman (2020) cluster every frame's decoder state with
+    single-linkage agglomerative clustering under the cosine distance, K the
+    true number of actions. Single linkage joins the two clusters with the
+    closest pair of frames, so a chain of near frames (a transition) can
+    merge two actions, and isolated frames can take whole clusters.
+
+    Single linkage here runs on unit-normalised frames with the Euclidean
+    distance, which yields the same tree as the cosine distance, in memory
+    linear in the number of frames. Above ``max_frames`` frames, an evenly
+    spaced subset of ``max_frames`` frames is clustered and every other frame
+    takes the label of its nearest (cosine) clustered frame, to bound the
+    quadratic time.
+
+    Args:
+        n_clusters: K, between 1 and the number of frames; ``None`` chooses it by
+            the cosine silhouette (:func:`choose_n_clusters`). Defaults to ``None``.
+        max_frames: largest number of frames clustered directly. Defaults to 10000.
+
+    Example:
+    >>> X = np.repeat(np.eye(3), 5, axis=0) + 0.01
+    >>> PaperClustering(n_clusters=3).fit_predict(X)
+    array([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2])
+    """
+
+    def __init__(self, *, n_clusters: int | None = None, max_frames: int = 10000):
+        self.n_clusters = n_clusters
+        self.max_frames = max_frames
+
+    def _validate_params(self, n_frames: int) -> None:
+        super()._validate_params(n_frames)
+        _check_int(self.max_frames, "max_frames", type(self).__name__, 2)
+
+    def _fit(self, X: np.ndarray) -> np.ndarray:
+        unit = _unit_rows(X)
+        n_frames = unit.shape[0]
+        if n_frames > self.max_frames:
+            chosen = np.unique(np.linspace(0, n_frames - 1, self.max_frames).round().astype(int))
+        else:
+            chosen = np.arange(n_frames)
+        sample = unit[chosen]
+
+        def cluster(k: int) -> np.ndarray:
+            if k >= sample.shape[0]:
+                return np.arange(sample.shape[0])
+            return AgglomerativeClustering(n_clusters=k, linkage="single").fit_predict(sample)
+
+        n_clusters = self.n_clusters
+        if n_clusters is None:
+            n_clusters = choose_n_clusters(sample, cluster, metric="cosine")
+        labels = cluster(min(n_clusters, sample.shape[0]))
+        if chosen.size == n_frames:
+            return labels
+        # Nearest clustered frame by cosine similarity, in blocks to bound memory.
+        result = np.empty(n_frames, dtype=np.int64)
+        for start in range(0, n_frames, 2048):
+            block = unit[start : start + 2048]
+            result[start : start + 2048] = labels[np.argmax(block @ sample.T, axis=1)]
+        return result
+
+
+class KMeansFrames(Segmenter):
+    """k-means on frames, ignoring time: a baseline.
+
+    Args:
+        n_clusters: K, between 1 and the number of frames; ``None`` chooses it by
+            the silhouette (:func:`choose_n_clusters`). Defaults to ``None``.
+        n_init: k-means restarts; the best inertia is kept. Defaults to 4.
+        random_state: seed of the initialisation. Defaults to 0.
+
+    Example:
+    >>> X = np.repeat(np.eye(3), 5, axis=0)
+    >>> KMeansFrames(n_clusters=3).fit(X).boundaries_
+    array([ 5, 10])
+    """
+
+    def __init__(
+        self, *, n_clusters: int | None = None, n_init: int = 4, random_state: int | None = 0
+    ):
+        self.n_clusters = n_clusters
+        self.n_init = n_init
+        self.random_state = random_state
+
+    def _validate_params(self, n_frames: int) -> None:
+        super()._validate_params(n_frames)
+        _check_int(self.n_init, "n_init", type(self).__name__, 1)
+
+    def _fit(self, X: np.ndarray) -> np.ndarray:
+        def cluster(k: int) -> np.ndarray:
+            model = KMeans(n_clusters=k, n_init=self.n_init, random_state=self.random_state)
+            return model.fit_predict(X)
+
+        n_clusters = self.n_clusters
+        if n_clusters is None:
+            n_clusters = choose_n_clusters(X, cluster, random_state=self.random_state)
+        return cluster(n_clusters)
+
+
+# ----------------------------------------------------------------------------- kernel change points
+
+
+def block_means(X: np.ndarray, step: int) -> np.ndarray:
+    """Average consecutive blocks of ``step`` frames (the last block may be shorter).
+
+    Downsampling by block means also smooths: it removes motion faster than
+    ``step`` frames, e.g. the within-cycle variation of a gait at 120 fps.
+
+    Args:
+        X: frames, shape ``(n_frames, n_features)``.
+        step: frames per block, ``>= 1``.
+
+    Returns:
+        Array of shape ``(ceil(n_frames / step), n_features)``.
+
+    Example:
+    >>> block_means(np.arange(5.0)[:, None], 2)[:, 0]
+    array([0.5, 2.5, 4. ])
+    """
+    n_frames = X.shape[0]
+    starts = np.arange(0, n_frames, step)
+    sums = np.add.reduceat(X, starts, axis=0)
+    counts = np.diff(np.append(starts, n_frames))
+    return sums / counts[:, None]
+
+
+def rbf_gram(points: np.ndarray, bandwidth: float = 1.0) -> np.ndarray:
+    """Gaussian kernel matrix with the median heuristic for the width.
+
+    ``k(x, y) = exp(-|x - y|^2 / (bandwidth^2 * median))`` where ``median`` is
+    the median squared distance between distinct points, so ``bandwidth=1``
+    adapts to any feature scale.
+
+    Args:
+        points: shape ``(n_points, n_features)``.
+        bandwidth: width relative to the median distance. Defaults to 1.
+
+    Returns:
+        Symmetric array ``(n_points, n_points)`` with ones on the diagonal.
+
+    Example:
+    >>> rbf_gram(np.array([[0.0], [1.0]])).round(3)
+    array([[1.   , 0.368],
+           [0.368, 1.   ]])
+    """
+    squared = np.sum(points**2, axis=1)
+    distances = np.maximum(squared[:, None] + squared[None, :] - 2 * points @ points.T, 0.0)
+    np.fill_diagonal(distances, 0.0)
+    upper = distances[np.triu_indices_from(distances, k=1)]
+    median = float(np.median(upper)) if upper.size else 1.0
+    if median <= 0:
+        median = float(upper.mean()) if upper.size and upper.mean() > 0 else 1.0
+    return np.exp(-distances / (bandwidth**2 * median))
+
+
+class _KernelSums:
+    """Constant-time sums of rectangular blocks of a Gram matrix (2-D prefix sums)."""
+
+    def __init__(self, gram: np.ndarray):
+        n = gram.shape[0]
+        self.prefix = np.zeros((n + 1, n + 1))
+        self.prefix[1:, 1:] = gram.cumsum(axis=0).cumsum(axis=1)
+        self.diagonal = np.concatenate([[0.0], np.cumsum(np.diag(gram))])
+
+    def block(self, a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
+        p = self.prefix
+        return p[b1, b2] - p[a1, b2] - p[b1, a2] + p[a1, a2]
+
+    def segment_costs(self, min_size: int) -> np.ndarray:
+        """Kernel cost of every segment ``[a, b)``: within-segment scatter in feature space."""
+        n = self.prefix.shape[0] - 1
+        index = np.arange(n + 1)
+        inner = np.diag(self.prefix)
+        within = inner[None, :] - self.prefix - self.prefix.T + inner[:, None]
+        length = index[None, :] - index[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            costs = (self.diagonal[None, :] - self.diagonal[:, None]) - within / length
+        costs[length < min_size] = np.inf
+        return costs
+
+
+def kernel_change_points(
+    gram: np.ndarray, max_segments: int, min_size: int = 1
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Optimal kernel change points for every number of segments up to ``max_segments``.
+
+    Dynamic programming over the kernel cost (Harchaoui & Cappe 2007; the
+    ``KernelCPD`` cost of ruptures): the cost of a segment is the scatter of
+    its points around their mean in the kernel's feature space.
+
+    Args:
+        gram: kernel matrix of the points, ``(n_points, n_points)``.
+        max_segments: largest number of segments.
+        min_size: fewest points per segment. Defaults to 1.
+
+    Returns:
+        ``(costs, boundaries)``: ``costs[k - 1]`` is the least total cost with k
+        segments (``inf`` if impossible) and ``boundaries[k - 1]`` its change
+        points (first points of segments 2..k).
+
+    Example:
+    >>> points = np.array([[0.0]] * 4 + [[3.0]] * 4)
+    >>> costs, boundaries = kernel_change_points(rbf_gram(points), 3)
+    >>> boundaries[1]
+    array([4])
+    """
+    n = gram.shape[0]
+    costs = _KernelSums(gram).segment_costs(min_size)
+    best = costs[0].copy()  # best[b]: least cost of [0, b) in k segments
+    totals = [best[n]]
+    parents: list[np.ndarray] = []
+    for _ in range(1, max_segments):
+        candidates = best[:, None] + costs
+        parent = np.argmin(candidates, axis=0)
+        best = candidates[parent, np.arange(n + 1)]
+        parents.append(parent)
+        totals.append(best[n])
+    boundaries = []
+    for k in range(1, max_segments + 1):
+        points, end = [], n
+        for level in range(k - 2, -1, -1):
+            end = int(parents[level][end])
+            points.append(end)
+        boundaries.append(np.array(points[::-1], dtype=np.int64))
+    return np.asarray(totals), boundaries
+
+
+def segment_distances(gram: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Kernel distance (MMD) between the point distributions of segments.
+
+    ``MMD^2(A, B) = mean k(A, A) + mean k(B, B) - 2 mean k(A, B)``: zero when
+    two segments hold the same distribution of points, so two takes of one
+    action that visit the same poses in a different order are close, which
+    comparing segment means alone would miss for cyclic motions.
+
+    Args:
+        gram: kernel matrix, ``(n_points, n_points)``.
+        starts: first point of every segment, ``(n_segments,)``.
+        ends: one past the last point, ``(n_segments,)``.
+
+    Returns:
+        Symmetric ``(n_segments, n_segments)`` distances (the square root of MMD^2).
+
+    Example:
+    >>> gram = rbf_gram(np.array([[0.0], [0.0], [5.0], [0.0]]))
+    >>> segment_distances(gram, np.array([0, 2, 3]), np.array([2, 3, 4])).round(2)
+    array([[0.  , 1.32, 0.  ],
+           [1.32, 0.  , 1.32],
+           [0.  , 1.32, 0.  ]])
+    """
+    sums = _KernelSums(gram)
+    a1, b1 = starts[:, None], ends[:, None]
+    a2, b2 = starts[None, :], ends[None, :]
+    cross = sums.block(a1, b1, a2, b2) / ((b1 - a1) * (b2 - a2))
+    own = np.diag(cross)
+    squared = np.maximum(own[:, None] + own[None, :] - (cross + cross.T), 0.0)
+    np.fill_diagonal(squared, 0.0)
+    return np.sqrt(squared)
+
+
+def _cluster_distances(distances: np.ndarray, n_clusters: int, method: str) -> np.ndarray:
+    n = distances.shape[0]
+    if n_clusters >= n:
+        return np.arange(n)
+    tree = linkage(squareform(distances, checks=False), method=method)
+    return fcluster(tree, t=n_clusters, criterion="maxclust") - 1
+
+
+#: Linkages for clustering segments by their kernel distance (scipy names).
+SEGMENT_LINKAGES = ("average", "complete", "single", "weighted")
+#: Most segments considered when the number of segments is chosen by the penalty.
+MAX_AUTO_SEGMENTS = 50
+
+
+class KernelSegmenter(Segmenter):
+    """Kernel change points, then clustering of the segments' distributions (the default).
+
+    1. Block means of ``step`` frames downsample and smooth in one go (at
+       120 fps, 10 frames average out the fastest within-cycle motion).
+    2. A Gaussian kernel between blocks, its width the median distance times
+       ``bandwidth``; the optimal change points for the kernel cost (that of
+       ruptures' ``KernelCPD``) by dynamic programming, every segment at least
+       ``min_segment_length`` frames long.
+    3. The number of segments is ``n_segments`` if given; otherwise the one
+       that minimises ``cost + penalty * log(n_blocks) * n_segments`` (a
+       BIC-like penalty; the kernel cost is scale-free, so one default serves
+       decoder states and poses), at most 50 segments.
+    4. Segments are compared by the kernel distance between their block
+       distributions (MMD, :func:`segment_distances`), which sees two takes of
+       a cyclic action as close even when their mean poses differ, and merged
+       by agglomerative clustering (``linkage``) into ``n_clusters``.
+       ``n_clusters=None`` cuts the tree at the MMD ``distance_threshold``
+       instead: segments closer than that are one action. With the median
+       heuristic, MMD lies in ``[0, sqrt(2)]`` whatever the feature scale; on
+       the subject-86 poses, segments of one action lie below about 0.45
+       and of different actions mostly above 0.5.
+
+    On the raw poses of the ten subject-86 trials this gives a mean accuracy
+    of 0.91 and ARI 0.85 with the oracle numbers of actions and segments, and
+    about 0.83 / 0.75 with neither (``bench/explore_segmentation.py``).
+
+    Args:
+        n_clusters: K, the number of actions; ``None`` cuts at ``distance_threshold``.
+            Defaults to ``None``.
+        n_segments: number of segments; ``None`` chooses it by the penalty. Defaults to ``None``.
+        step: frames per block. Defaults to 10.
+        bandwidth: kernel width relative to the median distance between blocks. Defaults to 1.
+        min_segment_length: fewest frames per segment. Defaults to 60.
+        penalty: cost of one more segment, times ``log(n_blocks)``, when ``n_segments``
+            is ``None``. Defaults to 1.2.
+        distance_threshold: MMD below which segments share a cluster, when ``n_clusters``
+            is ``None``. Defaults to 0.5.
+        linkage: how segment clusters are merged, one of :data:`SEGMENT_LINKAGES`.
+            Defaults to ``"average"``.
+
+    Example:
+    >>> from mocap_seq2seq.synthetic import piecewise_motion
+    >>> from mocap_seq2seq.metrics import adjusted_rand
+    >>> motion = piecewise_motion(n_frames=600, seed=0)
+    >>> model = KernelSegmenter(n_clusters=3, n_segments=6, step=5, min_segment_length=20)
+    >>> adjusted_rand(motion.labels, model.fit_predict(motion.frames)) > 0.9
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        n_clusters: int | None = None,
+        n_segments: int | None = None,
+        step: int = 10,
+        bandwidth: float = 1.0,
+        min_segment_length: int = 60,
+        penalty: float = 1.2,
+        distance_threshold: float = 0.5,
+        linkage: str = "average",
+    ):
+        self.n_clusters = n_clusters
+        self.n_segments = n_segments
+        self.step = step
+        self.bandwidth = bandwidth
+        self.min_segment_length = min_segment_length
+        self.penalty = penalty
+        self.distance_threshold = distance_threshold
+        self.linkage = linkage
+
+    def _validate_params(self, n_frames: int) -> None:
+        super()._validate_params(n_frames)
+        owner = type(self).__name__
+        _check_int(self.step, "step", owner, 1)
+        _check_int(self.min_segment_length, "min_segment_length", owner, 1)
+        _check_positive(self.bandwidth, "bandwidth", owner)
+        _check_positive(self.penalty, "penalty", owner)
+        _check_positive(self.distance_threshold, "distance_threshold", owner)
+        _check_int(
+            self.n_segments,
+            "n_segments",
+            owner,
+            1,
+            n_frames,
+            "the number of frames",
+            allow_none=True,
+        )
+        if self.n_clusters is not None and self.n_segments is not None:
+            if self.n_clusters > self.n_segments:
+                raise UsageError(
+                    f"The 'n_clusters' of {owner} ({self.n_clusters}) cannot exceed its "
+                    f"'n_segments' ({self.n_segments}).",
+                    "at least one segment per cluster",
+                    "Pass fewer clusters or more segments.",
+                )
+        if self.linkage not in SEGMENT_LINKAGES:
+            raise UsageError(
+                f"The 'linkage' of {owner} must be one of {', '.join(SEGMENT_LINKAGES)}. "
+                f"Got {self.linkage!r}.",
+            )
+
+    def _fit(self, X: np.ndarray) -> np.ndarray:
+        n_frames = X.shape[0]
+        # Short sequences: keep at least two blocks and one block per cluster.
+        step = max(1, min(self.step, n_frames // max(2, self.n_clusters or 2)))
+        points = block_means(X, step)
+        n_points = points.shape[0]
+        min_size = max(1, min(self.min_segment_length // step, n_points))
+        # Segments of min_size blocks cannot outnumber n_points // min_size;
+        # clusters need at least as many segments (ask for shorter segments if not).
+        low = self.n_clusters or 1
+        if low * min_size > n_points:
+            min_size = max(1, n_points // low)
+        largest = max(n_points // min_size, 1)
+        if self.n_segments is not None:
+            max_segments = max(min(self.n_segments, largest), low)
+        else:
+            max_segments = max(min(largest, MAX_AUTO_SEGMENTS), low)
+        gram = rbf_gram(points, self.bandwidth)
+        costs, all_boundaries = kernel_change_points(gram, max_segments, min_size)
+        if self.n_segments is not None:
+            n_segments = max_segments
+        else:
+            counts = np.arange(1, max_segments + 1)
+            penalised = costs + self.penalty * np.log(max(n_points, 2)) * counts
+            penalised[: low - 1] = np.inf
+            n_segments = int(np.argmin(penalised)) + 1
+        change = all_boundaries[n_segments - 1]
+        starts = np.concatenate([[0], change]).astype(np.int64)
+        ends = np.concatenate([change, [n_points]]).astype(np.int64)
+        distances = segment_distances(gram, starts, ends)
+        if self.n_clusters is None:
+            if starts.size == 1:
+                segment_labels = np.zeros(1, dtype=np.int64)
+            else:
+                tree = linkage(squareform(distances, checks=False), method=self.linkage)
+                segment_labels = fcluster(tree, t=self.distance_threshold, criterion="distance") - 1
+        else:
+            segment_labels = _cluster_distances(distances, self.n_clusters, self.linkage)
+        point_labels = np.repeat(segment_labels, ends - starts)
+        return np.repeat(point_labels, step)[:n_frames]
+
+
+#: Every segmenter by its command-line and benchmark name.
+SEGMENTERS: dict[str, type[Segmenter]] = {
+    "kernel": KernelSegmenter,
+    "paper": PaperClustering,
+    "kmeans": KMeansFrames,
+}
