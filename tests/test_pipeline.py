@@ -1,0 +1,139 @@
+"""The whole chain on tiny real data: train -> embed -> cluster -> evaluate, through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from mocap_cli.app import app
+from mocap_cli.cluster_cmd import METHODS
+from mocap_seq2seq.segmentation import SEGMENTERS
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def trained_run(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    run = tmp_path_factory.mktemp("pipeline") / "run"
+    code, output = invoke(
+        "train",
+        "--trial",
+        "01",
+        "--steps",
+        "30",
+        "--hidden-size",
+        "16",
+        "--source-length",
+        "20",
+        "--target-length",
+        "10",
+        "--batch-size",
+        "8",
+        "--checkpoint-every",
+        "15",
+        "--no-monitor",
+        "-o",
+        str(run),
+        "--data-dir",
+        str(data_dir),
+    )
+    assert code == 0, output
+    return run
+
+
+@pytest.fixture(scope="module")
+def embedding_file(trained_run: Path, data_dir: Path) -> Path:
+    code, output = invoke("embed", str(trained_run), "--data-dir", str(data_dir))
+    assert code == 0, output
+    return trained_run / "embedding.h5"
+
+
+def test_cli_methods_are_the_segmenters() -> None:
+    assert set(METHODS) == set(SEGMENTERS)
+
+
+def test_embedding_has_one_state_per_frame(embedding_file: Path) -> None:
+    with h5py.File(embedding_file, "r") as handle:
+        assert handle["states"].shape == (600, 16)
+        assert handle["pca"].shape == (600, 3)
+        filled = handle["filled"][()]
+        assert filled[:20].all() and not filled[20]
+        assert handle["labels"].shape == (600,)
+    code, output = invoke("embed", str(embedding_file.parent))
+    assert code == 2 and "--overwrite" in output
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_cluster_then_evaluate(embedding_file: Path, tmp_path: Path, method: str) -> None:
+    folder = tmp_path / method
+    code, output = invoke(
+        "cluster", str(embedding_file), "--method", method, "--k", "oracle", "-o", str(folder)
+    )
+    assert code == 0, output
+    segments = json.loads((folder / "segments.json").read_text())
+    assert segments[0]["start"] == 0 and segments[-1]["end"] == 600
+    csv_rows = (folder / "segments.csv").read_text().splitlines()
+    assert csv_rows[0] == "start,end,label" and len(csv_rows) == len(segments) + 1
+    assert len((folder / "frame_labels.csv").read_text().splitlines()) == 601
+    code, output = invoke(
+        "evaluate", str(folder), "--no-figure" if method != "kernel" else "--figure"
+    )
+    assert code == 0, output
+    report = json.loads((folder / "evaluation.json").read_text())
+    assert report["k_mode"] == "oracle" and report["protocol"] == "leakage-free"
+    assert 0.0 <= report["scores"]["accuracy"] <= 1.0
+    assert "Oracle K" in (folder / "evaluation.md").read_text()
+    if method == "kernel":
+        assert (folder / "evaluation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_kernel_on_states_beats_chance(embedding_file: Path, tmp_path: Path) -> None:
+    # Even a 30-step model separates the two synthetic regimes of the tiny trial.
+    invoke("cluster", str(embedding_file), "--k", "oracle", "-o", str(tmp_path / "c"))
+    invoke("evaluate", str(tmp_path / "c"), "--no-figure")
+    scores = json.loads((tmp_path / "c" / "evaluation.json").read_text())["scores"]
+    assert scores["accuracy"] > 0.75
+
+
+def test_cluster_usage_errors(embedding_file: Path, tmp_path: Path) -> None:
+    code, output = invoke("cluster", str(embedding_file), "--k", "0", "-o", str(tmp_path / "a"))
+    assert code == 2 and "--k must be at least 1" in output
+    code, output = invoke("cluster", str(embedding_file), "--k", "601", "-o", str(tmp_path / "b"))
+    assert code == 2 and "between 1 and the number of frames" in output
+    code, output = invoke("cluster", str(tmp_path / "missing.h5"))
+    assert code == 1 and "does not exist" in output
+    not_hdf5 = tmp_path / "bad.h5"
+    not_hdf5.write_text("nope")
+    code, output = invoke("cluster", str(not_hdf5))
+    assert code == 1 and "not a readable embedding file" in output
+    assert not (tmp_path / "a").exists()
+
+
+def test_paper_protocol_is_labelled(trained_run: Path, data_dir: Path, tmp_path: Path) -> None:
+    target = tmp_path / "paper.h5"
+    code, output = invoke(
+        "embed",
+        str(trained_run),
+        "--paper-protocol",
+        "-o",
+        str(target),
+        "--data-dir",
+        str(data_dir),
+    )
+    assert code == 0 and "paper protocol" in output
+    invoke("cluster", str(target), "--k", "2", "-o", str(tmp_path / "c"))
+    code, output = invoke("evaluate", str(tmp_path / "c"), "--no-figure")
+    assert code == 0 and "paper" in output
+    assert "Paper protocol" in (tmp_path / "c" / "evaluation.md").read_text()
+    labels = np.loadtxt(tmp_path / "c" / "frame_labels.csv", delimiter=",", skiprows=1)
+    assert labels.shape == (600, 2)
