@@ -42,6 +42,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from mocap_seq2seq.distribution import pad_to_multiple
 from mocap_seq2seq.errors import ModelFileError, UsageError
 
 #: Package name under which every custom object is registered.
@@ -477,9 +478,12 @@ def predict_poses_and_states(
     states = np.empty((total, config["target_length"], config["hidden_size"]), dtype="float32")
     for start in range(0, total, batch_size):
         stop = min(start + batch_size, total)
-        outputs = model.predict_on_batch(source[start:stop])
-        poses[start:stop] = outputs[POSES_NAME]
-        states[start:stop] = outputs[STATES_NAME]
+        # Under a data-parallel distribution every batch must divide by the
+        # device count: pad the last one and drop the padding afterwards.
+        batch, n_real = pad_to_multiple(source[start:stop])
+        outputs = model.predict_on_batch(batch)
+        poses[start:stop] = ops.convert_to_numpy(outputs[POSES_NAME])[:n_real]
+        states[start:stop] = ops.convert_to_numpy(outputs[STATES_NAME])[:n_real]
         if progress is not None:
             progress(stop, total)
     return poses, states

@@ -59,6 +59,7 @@ def _resolve(
         raise error(
             f"No {what} folder: {origin} does not exist.",
             f"a folder passed with {option}, named by ${variable}, or the clone's {default.name}/",
-            f"Pass {option} or set {variable}, or run from a clone installed with `pip install -e .`.",
+            f"Pass {option} or set {variable}, "
+            "or run from a clone installed with `pip install -e .`.",
         )
     return candidate

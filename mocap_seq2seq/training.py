@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from mocap_seq2seq.atomic import atomic_path, remove_stale_temporaries, write_json
+from mocap_seq2seq.distribution import check_batch_size
 from mocap_seq2seq.errors import (
     MocapError,
     ModelFileError,
@@ -236,6 +237,7 @@ def train(
             segment_bounds, config.source_length + config.target_length
         )
 
+    check_batch_size(config.batch_size)
     keras.utils.set_random_seed(config.seed)
     model = model_lib.build_seq2seq(
         normalization.n_channels,

@@ -55,7 +55,8 @@ def write_cmu_folder(root: Path) -> Path:
     lines.append(str(TINY_TRIAL_FRAMES - 1))  # the annotated total is one off, as in 8 real trials
     (truth / "01_ground_truth.txt").write_text("\r\n".join(lines) + "\r\n")
     # A trial with ground truth but no frames, with an unordered triple.
-    (truth / "02_ground_truth.txt").write_text("2\r\n1 walking\r\n310 300 330\r\n2 drink \r\n700\r\n")
+    content = "2\r\n1 walking\r\n310 300 330\r\n2 drink \r\n700\r\n"
+    (truth / "02_ground_truth.txt").write_text(content)
     return root
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).with_name("backend_script.py")
+SCRIPT = Path(__file__).parent / "scripts" / "backend_script.py"
 BACKENDS = [name for name in ("tensorflow", "jax", "torch") if importlib.util.find_spec(name)]
 
 
@@ -51,3 +51,53 @@ def test_every_backend_loads_every_other_backends_files(tmp_path: Path) -> None:
         for file_format in ("keras", "weights")
     }
     assert checked == expected, checks
+
+
+@pytest.mark.backend
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", [name for name in BACKENDS if name != "tensorflow"])
+def test_cli_trains_embeds_and_clusters_under_each_backend(
+    backend: str, data_dir: Path, tmp_path: Path
+) -> None:
+    # The same commands a user runs, under KERAS_BACKEND=jax / torch, in a real subprocess.
+    env = {**os.environ, "KERAS_BACKEND": backend, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
+    run = tmp_path / "run"
+    commands = [
+        [
+            "train",
+            "--trial",
+            "01",
+            "--steps",
+            "6",
+            "--hidden-size",
+            "8",
+            "--source-length",
+            "20",
+            "--target-length",
+            "10",
+            "--batch-size",
+            "4",
+            "--checkpoint-every",
+            "3",
+            "-o",
+            str(run),
+            "--data-dir",
+            str(data_dir),
+        ],
+        ["embed", str(run), "--data-dir", str(data_dir)],
+        ["cluster", str(run / "embedding.h5"), "--k", "oracle", "-o", str(tmp_path / "c")],
+        ["evaluate", str(tmp_path / "c"), "--no-figure"],
+    ]
+    for command in commands:
+        result = subprocess.run(
+            [sys.executable, "-m", "mocap_cli.app", *command],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, f"{command[0]}: {result.stdout}\n{result.stderr}"
+    config = (run / "config.json").read_text()
+    assert f'"keras_backend": "{backend}"' in config
+    assert (tmp_path / "c" / "evaluation.json").is_file()

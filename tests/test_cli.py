@@ -8,9 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from typer.testing import CliRunner
-
 from mocap_cli.app import app
+from typer.testing import CliRunner
 
 runner = CliRunner()
 
@@ -55,15 +54,28 @@ def test_convert_of_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_train_then_resume(data_dir: Path, tmp_path: Path) -> None:
     run = tmp_path / "run"
-    common = ["--data-dir", str(data_dir), "--hidden-size", "16", "--source-length", "20",
-              "--target-length", "10", "--batch-size", "8", "--checkpoint-every", "5"]
+    common = [
+        "--data-dir",
+        str(data_dir),
+        "--hidden-size",
+        "16",
+        "--source-length",
+        "20",
+        "--target-length",
+        "10",
+        "--batch-size",
+        "8",
+        "--checkpoint-every",
+        "5",
+    ]
     code, output = invoke("train", "--trial", "01", "--steps", "5", "-o", str(run), *common)
     assert code == 0, output
     config = json.loads((run / "config.json").read_text())
     assert config["data"]["kind"] == "trial" and config["data"]["trial"] == "01"
     assert json.loads((run / "checkpoint.json").read_text())["step"] == 5
-    code, output = invoke("train", "--resume", str(run), "--steps", "10", "--data-dir",
-                          str(data_dir))
+    code, output = invoke(
+        "train", "--resume", str(run), "--steps", "10", "--data-dir", str(data_dir)
+    )
     assert code == 0, output
     assert json.loads((run / "history.json").read_text())["step"] == [5, 10]
     code, output = invoke("train", "--trial", "01", "--steps", "5", "-o", str(run), *common)
@@ -72,9 +84,24 @@ def test_train_then_resume(data_dir: Path, tmp_path: Path) -> None:
 
 def test_train_on_actions_stores_the_recipe(data_dir: Path, tmp_path: Path) -> None:
     run = tmp_path / "run"
-    code, output = invoke("train", "--actions", "walking,running", "--steps", "2", "--no-monitor",
-                          "--hidden-size", "8", "--source-length", "10", "--target-length", "5",
-                          "-o", str(run), "--data-dir", str(data_dir))
+    code, output = invoke(
+        "train",
+        "--actions",
+        "walking,running",
+        "--steps",
+        "2",
+        "--no-monitor",
+        "--hidden-size",
+        "8",
+        "--source-length",
+        "10",
+        "--target-length",
+        "5",
+        "-o",
+        str(run),
+        "--data-dir",
+        str(data_dir),
+    )
     assert code == 0, output
     recipe = json.loads((run / "config.json").read_text())["data"]["recipe"]
     assert sorted(recipe["action_names"]) == ["running", "walking"]
@@ -90,8 +117,9 @@ def test_train_usage_errors(data_dir: Path) -> None:
     assert code == 2 and "Expected one of 01, 02" in output
     code, output = invoke("train", "--data-dir", str(data_dir))
     assert code == 2 and "exactly one of --trial" in output
-    code, output = invoke("train", "--trial", "01", "--source-length", "590", "--data-dir",
-                          str(data_dir))
+    code, output = invoke(
+        "train", "--trial", "01", "--source-length", "590", "--data-dir", str(data_dir)
+    )
     assert code == 2 and "does not fit a sequence of 600 frames" in output
 
 
@@ -99,6 +127,10 @@ def test_installed_console_script_starts() -> None:
     env = dict(os.environ, COLUMNS="120")
     result = subprocess.run(
         [sys.executable, "-m", "mocap_cli.app", "--help"],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0 and "train" in result.stdout

@@ -47,8 +47,9 @@ def test_bad_action_lists_are_refused() -> None:
 
 
 def test_root_is_rebased_and_recipe_rebuilds_the_frames(data_dir: Path) -> None:
-    built = concatenate_actions(actions=["walking", "jumping"], n_pieces=4, seed=3,
-                                data_dir=data_dir)
+    built = concatenate_actions(
+        actions=["walking", "jumping"], n_pieces=4, seed=3, data_dir=data_dir
+    )
     assert built.frames.shape[1] == 117
     assert built.labels.shape == (built.frames.shape[0],)
     for boundary in built.boundaries:  # no jump of the root position at a join
@@ -56,6 +57,7 @@ def test_root_is_rebased_and_recipe_rebuilds_the_frames(data_dir: Path) -> None:
         assert step < 1e-5
     again = build_concatenation(Recipe.from_dict(built.recipe.to_dict()), data_dir)
     np.testing.assert_array_equal(again.frames, built.frames)
-    dropped = concatenate_actions(actions=["walking", "jumping"], n_pieces=4, seed=3,
-                                  drop_root=True, data_dir=data_dir)
+    dropped = concatenate_actions(
+        actions=["walking", "jumping"], n_pieces=4, seed=3, drop_root=True, data_dir=data_dir
+    )
     assert dropped.frames.shape[1] == 114

@@ -126,13 +126,32 @@ def test_shipped_catalogue_matches_the_source_readme() -> None:
     found = store.catalogue(SHIPPED)
     assert sum(len(takes) for takes in found.takes.values()) == 33
     assert sorted(found.takes) == sorted(
-        ["basketball", "basketball_signal", "directing_traffic", "jumping", "running",
-         "soccer", "walking", "washwindow"]
+        [
+            "basketball",
+            "basketball_signal",
+            "directing_traffic",
+            "jumping",
+            "running",
+            "soccer",
+            "walking",
+            "washwindow",
+        ]
     )
-    with_frames = {name: entry["n_frames"] for name, entry in found.trials.items()
-                   if entry["has_frames"]}
-    assert with_frames == {"01": 4579, "03": 8401, "05": 8340, "07": 8702, "09": 4794,
-                           "10": 7583, "11": 5674, "12": 8856, "13": 6221, "14": 6055}
+    with_frames = {
+        name: entry["n_frames"] for name, entry in found.trials.items() if entry["has_frames"]
+    }
+    assert with_frames == {
+        "01": 4579,
+        "03": 8401,
+        "05": 8340,
+        "07": 8702,
+        "09": 4794,
+        "10": 7583,
+        "11": 5674,
+        "12": 8856,
+        "13": 6221,
+        "14": 6055,
+    }
     assert sorted(set(found.trials) - set(with_frames)) == ["02", "04", "06", "08"]
     trial = store.load_trial("01", SHIPPED)
     assert trial.labels[549] == trial.action_names.index("walking")

@@ -13,8 +13,13 @@ from mocap_seq2seq.errors import BadDataError, OutputExistsError, WindowError
 from mocap_seq2seq.synthetic import piecewise_motion
 
 CONFIG = training.TrainConfig(
-    hidden_size=16, source_length=10, target_length=5, batch_size=8, steps=12,
-    checkpoint_every=4, learning_rate=3e-3,
+    hidden_size=16,
+    source_length=10,
+    target_length=5,
+    batch_size=8,
+    steps=12,
+    checkpoint_every=4,
+    learning_rate=3e-3,
 )
 
 
@@ -26,8 +31,15 @@ def frames() -> np.ndarray:
 def test_run_folder_holds_everything(frames: np.ndarray, tmp_path: Path) -> None:
     result = training.train(CONFIG, frames, tmp_path / "run", data={"kind": "synthetic"})
     run = result.run_dir
-    for name in ("config.json", "normalization.json", "checkpoint.json", "history.json",
-                 "model.weights.h5", "model.keras", "checkpoint-12.state.h5"):
+    for name in (
+        "config.json",
+        "normalization.json",
+        "checkpoint.json",
+        "history.json",
+        "model.weights.h5",
+        "model.keras",
+        "checkpoint-12.state.h5",
+    ):
         assert (run / name).is_file(), name
     history = json.loads((run / "history.json").read_text())
     assert history["step"] == [4, 8, 12]

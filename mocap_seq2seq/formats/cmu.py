@@ -215,7 +215,8 @@ def scan_cmu_folder(source_dir: str | Path) -> CmuFolder:
     if not takes and not trials:
         raise DataFileError(
             f"Source folder '{root}' holds no CMU takes or trials.",
-            "actions/<split>/<action>/<action>_<n>.txt or subject86/ground_truth/NN_ground_truth.txt",
+            "actions/<split>/<action>/<action>_<n>.txt "
+            "or subject86/ground_truth/NN_ground_truth.txt",
         )
     skeleton = root / "skeleton_cmu38.json"
     return CmuFolder(tuple(takes), tuple(trials), skeleton if skeleton.is_file() else None)

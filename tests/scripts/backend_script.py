@@ -2,9 +2,10 @@
 
 Used by tests/test_backends.py (``save`` and ``load``) and by hand (``timing``):
 
-    KERAS_BACKEND=jax OMP_NUM_THREADS=1 python tests/backend_script.py save FOLDER
-    KERAS_BACKEND=torch OMP_NUM_THREADS=1 python tests/backend_script.py load FOLDER
-    KERAS_BACKEND=tensorflow OMP_NUM_THREADS=1 python tests/backend_script.py timing [TRAINER]
+    KERAS_BACKEND=jax OMP_NUM_THREADS=1 python tests/scripts/backend_script.py save FOLDER
+    KERAS_BACKEND=torch OMP_NUM_THREADS=1 python tests/scripts/backend_script.py load FOLDER
+    KERAS_BACKEND=tensorflow OMP_NUM_THREADS=1 \
+        python tests/scripts/backend_script.py timing [TRAINER]
 
 ``save`` writes ``FOLDER/<backend>.keras``, ``<backend>.weights.h5``,
 ``<backend>.config.json`` and ``<backend>.npz`` (the inputs and the saving
