@@ -793,6 +793,109 @@ def skeleton_animation(
     )
 
 
+def channel_animation(
+    frames: np.ndarray,
+    *,
+    labels_true: Sequence[int] | np.ndarray | None = None,
+    labels_pred: Sequence[int] | np.ndarray | None = None,
+    names: Names | None = None,
+    frame_rate: float | None = None,
+    window_seconds: float = 4.0,
+    fps: float = 15.0,
+    max_frames: int = 150,
+    title: str | None = None,
+) -> FuncAnimation:
+    """The channels as a heat map seen through a moving window, over the action bars.
+
+    For sequences without a known skeleton (the subject-86 files), this is
+    the honest moving picture: what the model reads, frame by frame, with
+    the true and predicted actions under it and a cursor at the window's centre.
+
+    Args:
+        frames: float array ``(n_frames, n_channels)``.
+        labels_true: ``(n_frames,)`` ints for the truth bar. Defaults to None.
+        labels_pred: ``(n_frames,)`` ints for the prediction bar. Defaults to None.
+        names: names of the true label values. Defaults to None.
+        frame_rate: frames per second (the window is in seconds); 30 when unknown.
+        window_seconds: width of the visible window. Defaults to 4.
+        fps: drawn frames a second at playback. Defaults to 15.
+        max_frames: most frames to draw (the sequence is subsampled). Defaults to 150.
+        title: figure title. Defaults to None.
+
+    Example:
+    >>> import tempfile, pathlib
+    >>> animation = channel_animation(np.random.default_rng(0).normal(size=(40, 5)),
+    ...                               labels_true=[0] * 20 + [1] * 20, max_frames=4)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "channels.gif"
+    >>> save_animation(animation, path, dpi=20).stat().st_size > 0
+    True
+    """
+    array = np.asarray(frames, dtype=np.float64)
+    if array.ndim != 2 or array.shape[0] == 0:
+        raise UsageError(
+            f"The frames have shape {array.shape}.", "shape (n_frames, n_channels), frames first"
+        )
+    _check_finite(array, "frames")
+    n_frames = array.shape[0]
+    spread = array.std(axis=0)
+    array = (array - array.mean(axis=0)) / np.where(spread > 1e-12, spread, 1.0)
+    bars = []
+    true = None
+    if labels_true is not None:
+        true = _check_length(labels_true, n_frames, "labels_true", "frames")
+        bars.append((true, "truth", False))
+    if labels_pred is not None:
+        pred = _check_length(labels_pred, n_frames, "labels_pred", "frames")
+        bars.append((pred, "prediction", true is not None))
+    figure = _new_figure((7.0, 3.5 + 0.4 * len(bars)), dpi=80)
+    grid = figure.add_gridspec(1 + len(bars), 1, height_ratios=[8] + [1] * len(bars))
+    ax = figure.add_subplot(grid[0])
+    ax.imshow(
+        array.T,
+        aspect="auto",
+        interpolation="nearest",
+        cmap="RdBu_r",
+        vmin=-3,
+        vmax=3,
+        extent=(0.0, float(n_frames), array.shape[1] - 0.5, -0.5),
+    )
+    ax.set_ylabel("channel")
+    ax.set_xticks([])
+    half = 0.5 * window_seconds * (frame_rate or 30.0)
+    centre_line = ax.axvline(0.0, color="black", lw=1)
+    cursors = []
+    if bars:
+        key = _colour_key(bars[0][0], bars[-1][0] if len(bars) > 1 else None, names, None)
+        for row, (values, name, predicted) in enumerate(bars, start=1):
+            bar_ax = figure.add_subplot(grid[row])
+            _label_bar(bar_ax, key.frames(values, predicted=predicted), float(n_frames), name)
+            bar_ax.set_xticks([])
+            cursors.append(bar_ax.axvline(0.0, color="black", lw=1.5))
+        figure.legend(handles=key.handles, loc="outside lower center", ncols=4, fontsize="x-small")
+    if title:
+        figure.suptitle(title)
+    stride = math.ceil(n_frames / max_frames)
+    shown = np.arange(0, n_frames, stride)
+
+    def draw(index: int) -> list:
+        frame = float(shown[index])
+        ax.set_xlim(frame - half, frame + half)
+        centre_line.set_xdata([frame, frame])
+        for cursor in cursors:
+            cursor.set_xdata([frame, frame])
+        return [centre_line, *cursors]
+
+    return FuncAnimation(
+        figure,
+        draw,
+        frames=len(shown),
+        init_func=lambda: draw(0),
+        interval=1000.0 / fps,
+        blit=False,
+        repeat=True,
+    )
+
+
 def save_animation(
     animation: FuncAnimation,
     path: str | os.PathLike[str],

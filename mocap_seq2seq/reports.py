@@ -33,39 +33,51 @@ def _conditions(evaluation: Evaluation) -> str:
     return f"{evaluation.k_mode} K, {evaluation.protocol}"
 
 
+#: Scores shown in terminal tables (every score goes to JSON and Markdown).
+TERMINAL_COLUMNS = {"accuracy": "acc", "paper_accuracy": "paper acc", "ari": "ARI", "nmi": "NMI"}
+
+
 def evaluation_table(evaluations: Sequence[Evaluation], title: str = "Evaluation") -> Table:
-    """A rich table: metric by metric for one evaluation; one row each (plus mean) for several."""
+    """A rich table: metric by metric for one evaluation; one row each for several.
+
+    With several sequences, a last section averages each (method, features,
+    K mode) over the sequences.
+    """
     if len(evaluations) == 1:
         return _single_table(evaluations[0], title)
+    sequences = list(dict.fromkeys(e.sequence for e in evaluations))
     table = Table(title=title)
-    for header in (
-        "sequence",
-        "method",
-        "features",
-        "conditions",
-        "K true/pred",
-        "segments true/pred",
-    ):
-        table.add_column(header)
-    for header in (*SCORE_COLUMNS.values(), "boundary P/R/F1"):
+    if len(sequences) > 1:
+        table.add_column("sequence")
+    table.add_column("segmenter")
+    table.add_column("K true/pred")
+    for header in TERMINAL_COLUMNS.values():
         table.add_column(header, justify="right")
+    table.add_column("bnd F1", justify="right")
+
+    def cells(group: Sequence[Evaluation]) -> list[str]:
+        first = group[0]
+        k = f"{first.k_mode[:4]} {first.n_actions_true}/{first.n_clusters_pred}"
+        if len(group) > 1:
+            k = first.k_mode
+        values = [f"{np.mean([e.scores[key] for e in group]):.3f}" for key in TERMINAL_COLUMNS]
+        f1 = f"{np.mean([e.boundary_f1 for e in group]):.2f}"
+        features = first.features.replace("decoder ", "")
+        return [f"{first.method} / {features}", k, *values, f1]
+
     for evaluation in evaluations:
-        table.add_row(*_row(evaluation))
-    if len(evaluations) > 1:
+        prefix = [evaluation.sequence] if len(sequences) > 1 else []
+        table.add_row(*prefix, *cells([evaluation]))
+    if len(sequences) > 1:
         table.add_section()
-        means = {key: np.mean([e.scores[key] for e in evaluations]) for key in SCORE_COLUMNS}
-        f1 = np.mean([e.boundary_f1 for e in evaluations])
-        table.add_row(
-            "mean",
-            "",
-            "",
-            "",
-            "",
-            "",
-            *(f"{means[k]:.3f}" for k in SCORE_COLUMNS),
-            f"F1 {f1:.3f}",
-            style="bold",
-        )
+        groups: dict[tuple[str, str, str], list[Evaluation]] = {}
+        for evaluation in evaluations:
+            key = (evaluation.method, evaluation.features, evaluation.k_mode)
+            groups.setdefault(key, []).append(evaluation)
+        for group in groups.values():
+            table.add_row(f"mean of {len(group)}", *cells(group), style="bold")
+    protocols = {e.protocol for e in evaluations}
+    table.caption = ", ".join(sorted(protocols)) + "; oracle K = told the true numbers"
     return table
 
 
@@ -182,3 +194,84 @@ def write_evaluation_report(
         markdown += "\n![segmentation and embedding](evaluation.png)\n"
     write_text(written[1], markdown)
     return written
+
+
+def table_html(table: Table, width: int = 120) -> str:
+    """A rich table as an HTML fragment with inline styles (no external CSS)."""
+    from rich.console import Console
+
+    console = Console(record=True, width=width, file=io.StringIO(), color_system="truecolor")
+    console.print(table)
+    return console.export_html(
+        inline_styles=True,
+        code_format='<pre style="font-family:Menlo,Consolas,monospace;font-size:13px">{code}</pre>',
+    )
+
+
+def write_html_report(
+    folder: str | os.PathLike[str],
+    *,
+    title: str,
+    paragraphs: Sequence[str],
+    tables: Sequence[Table],
+    markdown_tables: Sequence[str],
+    figures: dict[str, bytes],
+    captions: dict[str, str] | None = None,
+    summary: dict | None = None,
+) -> list[Path]:
+    """Write ``report.md``, a self-contained ``report.html`` and ``figures/*.png``.
+
+    Args:
+        folder: the report folder (created).
+        title: page title.
+        paragraphs: plain-text paragraphs shown under the title.
+        tables: rich tables for the HTML page.
+        markdown_tables: the same content as Markdown, for ``report.md``.
+        figures: file stem -> PNG bytes.
+        captions: file stem -> caption.
+        summary: JSON-able results written to ``summary.json``.
+    """
+    import base64
+    import html
+
+    folder = Path(folder)
+    captions = captions or {}
+    written = []
+    for stem, png in figures.items():
+        path = folder / "figures" / f"{stem}.png"
+        write_bytes(path, png)
+        written.append(path)
+    markdown = [f"# {title}", ""]
+    for paragraph in paragraphs:
+        markdown += [paragraph, ""]
+    markdown += list(markdown_tables)
+    for stem in figures:
+        markdown += [
+            "",
+            f"![{captions.get(stem, stem)}](figures/{stem}.png)",
+            "",
+            f"*{captions.get(stem, stem)}*",
+        ]
+    write_text(folder / "report.md", "\n".join(markdown) + "\n")
+    body = [f"<h1>{html.escape(title)}</h1>"]
+    body += [f"<p>{html.escape(paragraph)}</p>" for paragraph in paragraphs]
+    body += [table_html(table) for table in tables]
+    for stem, png in figures.items():
+        data = base64.b64encode(png).decode("ascii")
+        caption = html.escape(captions.get(stem, stem))
+        body.append(
+            f'<figure><img alt="{caption}" style="max-width:100%" '
+            f'src="data:image/png;base64,{data}"><figcaption>{caption}</figcaption></figure>'
+        )
+    page = (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title></head>"
+        '<body style="font-family:sans-serif;max-width:1100px;margin:auto">'
+        + "\n".join(body)
+        + "</body></html>\n"
+    )
+    write_text(folder / "report.html", page)
+    write_json(
+        folder / "summary.json", {"title": title, "figures": sorted(figures), **(summary or {})}
+    )
+    return [folder / "report.md", folder / "report.html", folder / "summary.json", *written]

@@ -1,0 +1,104 @@
+"""Pretrained models: small run folders plus one manifest saying how each was made.
+
+``pretrained/manifest.json``::
+
+    {"models": {"trial-01": {"folder": "trial-01", "kind": "trial", "trial": "01",
+                             "train": {...TrainConfig...}, "keras_backend": "...",
+                             "keras_version": "...", "train_seconds": 71.2,
+                             "data_sha256": "...", "weights_bytes": 1049600,
+                             "metrics": {"automatic": {...}, "oracle": {...}}}, ...}}
+
+Each folder holds what :func:`mocap_seq2seq.training.load_run` needs and no
+more: ``config.json``, ``normalization.json``, ``model.weights.h5`` and
+``history.json`` (the checkpoints and the ``.keras`` copy stay in the run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from mocap_seq2seq.atomic import atomic_path, write_json
+from mocap_seq2seq.errors import ModelFileError, NoFramesError, UnknownNameError
+from mocap_seq2seq.paths import resolve_pretrained_dir
+
+MANIFEST_FILE = "manifest.json"
+EXPORTED_FILES = ("config.json", "normalization.json", "model.weights.h5", "history.json")
+#: The case-(i) model trained on a concatenation of all eight actions.
+ACTIONS_MODEL = "actions-all"
+#: Subject-86 trials whose frames were lost upstream.
+TRIALS_WITHOUT_FRAMES = ("02", "04", "06", "08")
+
+
+def read_manifest(pretrained_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The manifest's ``models`` table (an empty table when there is no manifest yet)."""
+    folder = resolve_pretrained_dir(pretrained_dir)
+    path = folder / MANIFEST_FILE
+    if not path.is_file():
+        return {}
+    try:
+        return dict(json.loads(path.read_text())["models"])
+    except (OSError, ValueError, KeyError) as error:
+        raise ModelFileError(
+            f"'{path}' is damaged ({error}).",
+            "the manifest written by bench/train_pretrained.py",
+            "Restore it from git or retrain the pretrained models.",
+        ) from error
+
+
+def trial_model_name(trial: str) -> str:
+    return f"trial-{trial}"
+
+
+def pretrained_folder(name: str, pretrained_dir: str | os.PathLike[str] | None = None) -> Path:
+    """The folder of one pretrained model, by manifest name."""
+    models = read_manifest(pretrained_dir)
+    if name not in models:
+        if name.startswith("trial-") and name[6:] in TRIALS_WITHOUT_FRAMES:
+            raise NoFramesError(
+                f"No frames are available for trial {name[6:]} (only its ground truth is), "
+                "so there is no model of it.",
+                "a trial with frames",
+                "Run `mocap info` to list them.",
+            )
+        valid = ", ".join(sorted(models)) or "none (pretrained/ is empty)"
+        raise UnknownNameError(
+            f"No pretrained model '{name}'.",
+            f"one of {valid}",
+            "Train one with `mocap train`, or run bench/train_pretrained.py.",
+        )
+    folder = resolve_pretrained_dir(pretrained_dir) / models[name]["folder"]
+    missing = [file for file in EXPORTED_FILES[:3] if not (folder / file).is_file()]
+    if missing:
+        raise ModelFileError(
+            f"The pretrained model '{name}' is incomplete: {', '.join(missing)} missing.",
+            f"the files {', '.join(EXPORTED_FILES[:3])} in {folder}",
+            "Restore pretrained/ from git or retrain it.",
+        )
+    return folder
+
+
+def export_run(
+    run_dir: str | os.PathLike[str],
+    name: str,
+    entry: dict[str, Any],
+    pretrained_dir: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Copy a finished run's essentials into ``pretrained/<name>`` and record it in the manifest."""
+    root = resolve_pretrained_dir(pretrained_dir)
+    target = root / name
+    target.mkdir(parents=True, exist_ok=True)
+    for file in EXPORTED_FILES:
+        with atomic_path(target / file) as temporary:
+            shutil.copyfile(Path(run_dir) / file, temporary)
+    models = read_manifest(root)
+    models[name] = {
+        **entry,
+        "folder": name,
+        "weights_bytes": (target / "model.weights.h5").stat().st_size,
+    }
+    write_json(root / MANIFEST_FILE, {"models": dict(sorted(models.items()))})
+    return target
