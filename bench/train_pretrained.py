@@ -1,0 +1,121 @@
+"""Train, evaluate and export the pretrained models shipped in pretrained/.
+
+One command reproduces them all (about 20 minutes on 2 CPU cores):
+
+    OMP_NUM_THREADS=1 python bench/train_pretrained.py
+
+* ``trial-NN``: one model per subject-86 trial with frames (01 03 05 07 09 10 11 12 13 14);
+* ``actions-all``: one case-(i) model over a seeded concatenation of all 8 actions,
+  33 pieces (as many as there are takes; takes drawn at random), root re-based.
+
+Each uses the default ``TrainConfig`` (seed 0) with the label-free monitor on, is evaluated
+(the toolkit's kernel segmenter on the decoder states, automatic and oracle K; leakage-free)
+and exported with its manifest entry: config, backend and Keras version, training time, the
+data's SHA-256 and the metrics. Run folders go to bench/results/scratch/pretrained-runs
+(kept out of git); a model already in the manifest with the same config is skipped unless
+``--force``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+
+from common import SCRATCH_DIR, SUBJECT86_TRIALS, keras_backend, log
+
+from mocap_seq2seq import training
+from mocap_seq2seq.monitor import make_monitor
+from mocap_seq2seq.pipeline import embed_and_segment, segment_embedding
+from mocap_seq2seq.pretrained import ACTIONS_MODEL, export_run, read_manifest
+from mocap_seq2seq.sources import SequenceSource, concatenation_source, trial_source
+from mocap_seq2seq.windows import fit_normalization
+
+RUNS = SCRATCH_DIR / "pretrained-runs"
+
+
+def sources(names: list[str]) -> list[tuple[str, SequenceSource]]:
+    """The sequences to train on, by pretrained-model name."""
+    chosen = []
+    for name in names:
+        if name == ACTIONS_MODEL:
+            from mocap_seq2seq.store import catalogue
+
+            takes = catalogue().takes
+            n_pieces = sum(len(entries) for entries in takes.values())
+            chosen.append(
+                (name, concatenation_source(n_actions=len(takes), n_pieces=n_pieces, seed=0))
+            )
+        else:
+            chosen.append((name, trial_source(name.removeprefix("trial-"))))
+    return chosen
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--models",
+        default="all",
+        help="comma-separated names (trial-01, ..., actions-all) or 'all'",
+    )
+    parser.add_argument("--force", action="store_true", help="retrain models already exported")
+    args = parser.parse_args(argv)
+    every = [f"trial-{trial}" for trial in SUBJECT86_TRIALS] + [ACTIONS_MODEL]
+    names = every if args.models == "all" else args.models.split(",")
+    config = training.TrainConfig()
+    manifest = read_manifest()
+    backend = keras_backend()
+    import keras
+
+    for name, source in sources(names):
+        entry = manifest.get(name)
+        if entry and entry.get("train") == dataclasses.asdict(config) and not args.force:
+            log(f"{name}: already exported with this config; skipped")
+            continue
+        run = RUNS / name
+        log(f"{name}: training on {source.name} ({source.frames.shape[0]} frames)")
+        monitor = make_monitor(fit_normalization(source.frames).transform(source.frames))
+        started = time.monotonic()
+        training.train(
+            config, source.frames, run, data=source.description, monitor=monitor, overwrite=True
+        )
+        seconds = time.monotonic() - started
+        model, normalization, stored = training.load_run(run)
+        automatic = embed_and_segment(model, normalization, source)
+        oracle = segment_embedding(automatic.embedding, oracle=True, sequence=source.name)
+        metrics = {
+            result.k_mode: {
+                **result.evaluation.scores,  # type: ignore[union-attr]
+                "boundary_f1": result.evaluation.boundary_f1,  # type: ignore[union-attr]
+                "n_clusters": result.n_clusters,
+            }
+            for result in (automatic, oracle)
+        }
+        description = source.description
+        data_sha = description.get("data_sha256") or description["recipe"]["data_sha256"]
+        export_run(
+            run,
+            name,
+            {
+                "kind": description["kind"],
+                "trial": description.get("trial"),
+                "sequence": source.name,
+                "train": stored["train"],
+                "model": stored["model"],
+                "keras_backend": backend,
+                "keras_version": keras.__version__,
+                "train_seconds": round(seconds, 1),
+                "data_sha256": data_sha,
+                "frames_sha256": stored["frames_sha256"],
+                "segmenter": "kernel (toolkit default) on decoder states, leakage-free",
+                "metrics": metrics,
+            },
+        )
+        log(
+            f"{name}: {seconds:.0f} s; automatic ARI {metrics['automatic']['ari']:.3f}, "
+            f"oracle ARI {metrics['oracle']['ari']:.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
