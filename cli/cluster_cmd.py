@@ -56,8 +56,10 @@ def cluster(
     overwrite: Overwrite = False,
 ) -> None:
     """Cluster the frames of an embedding; write per-frame labels and segments (CSV, JSON)."""
+    import numpy as np
+
     from mocap_seq2seq.embedding import read_embedding
-    from mocap_seq2seq.errors import UsageError
+    from mocap_seq2seq.errors import MismatchError, UsageError
     from mocap_seq2seq.results import write_clustering
     from mocap_seq2seq.segmentation import SEGMENTERS
 
@@ -77,18 +79,18 @@ def cluster(
     found = read_embedding(embedding)
     oracle = k_mode == "oracle" or segment_mode == "oracle"
     if oracle and found.labels is None:
-        raise UsageError(
+        raise MismatchError(
             "'oracle' needs the ground truth, and this embedding has none.",
             fix="Pass an integer or 'auto'.",
         )
     if k_mode == "oracle":
-        n_clusters = int(__import__("numpy").unique(found.labels).size)
+        n_clusters = int(np.unique(found.labels).size)
     if segment_mode == "oracle":
         from mocap_seq2seq.labels import labels_to_boundaries
 
         n_segments = int(labels_to_boundaries(found.labels).size + 1)
     if n_clusters is not None and not 1 <= n_clusters <= found.n_frames:
-        raise UsageError(
+        raise MismatchError(
             f"--k must be between 1 and the number of frames ({found.n_frames:,}). "
             f"Got {n_clusters}.",
             fix=f"Pass a --k between 1 and {found.n_frames}.",

@@ -32,7 +32,7 @@ def evaluate(
     truth vs prediction, and the 3-D embedding coloured by true and predicted action).
     """
     from mocap_seq2seq.embedding import read_embedding
-    from mocap_seq2seq.errors import UsageError
+    from mocap_seq2seq.errors import MismatchError
     from mocap_seq2seq.evaluation import evaluate_labels
     from mocap_seq2seq.reports import evaluation_png, evaluation_table, write_evaluation_report
     from mocap_seq2seq.results import read_clustering
@@ -40,12 +40,12 @@ def evaluate(
     labels, metadata = read_clustering(clustering)
     embedding = read_embedding(metadata["embedding"])
     if embedding.labels is None or embedding.tolerance_windows is None:
-        raise UsageError(
+        raise MismatchError(
             f"The embedding of {clustering} has no ground truth to evaluate against.",
             fix="Embed a subject-86 trial or a case-(i) concatenation.",
         )
     if labels.size != embedding.n_frames:
-        raise UsageError(
+        raise MismatchError(
             f"The clustering has {labels.size} frames but its embedding {embedding.n_frames}.",
             fix="Cluster the embedding again.",
         )

@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,11 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
             prefix=".", suffix=f"{TEMPORARY_SUFFIX}.{target.name}", dir=folder
         )
     except OSError as error:
+        reason = error.strerror or str(error)
+        if (folder.exists() and not folder.is_dir()) or isinstance(error, NotADirectoryError):
+            reason = "a file is in the way of that folder"
         raise MocapError(
-            f"Cannot write to '{folder}': {error.strerror or error}.",
+            f"Cannot write to '{folder}': {reason}.",
             "a folder you can write to",
             "Choose another output folder or fix its permissions.",
         ) from error
@@ -96,6 +100,19 @@ def remove_stale_temporaries(folder: str | os.PathLike[str]) -> int:
             path.unlink()
             count += 1
     return count
+
+
+def pause_for_tests(variable: str) -> None:
+    """Sleep for the seconds named by the environment variable ``variable``, if set.
+
+    A fault-injection hook for the reliability tests (``tests/test_kill.py``):
+    they set, e.g., ``MOCAP_TEST_PAUSE_IN_CHECKPOINT=5`` to hold a real
+    process inside a write and kill or interrupt it there. Unset (always, in
+    normal use) it does nothing. The hooks are listed in docs/RELIABILITY.md.
+    """
+    value = os.environ.get(variable)
+    if value:
+        time.sleep(float(value))
 
 
 def _json_default(value: Any) -> Any:

@@ -35,7 +35,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from mocap_seq2seq.atomic import atomic_path
+from mocap_seq2seq.atomic import atomic_path, pause_for_tests
 from mocap_seq2seq.errors import DataFileError, OutputExistsError
 from mocap_seq2seq.windows import tile_windows, windows_at
 
@@ -135,6 +135,8 @@ def write_embedding(
         if embedding.tolerance_windows is not None:
             windows = np.asarray(embedding.tolerance_windows, dtype=np.int64).reshape(-1, 2)
             handle.create_dataset("tolerance_windows", data=windows)
+        # Test hook: hold the process with the temporary file open, before the rename.
+        pause_for_tests("MOCAP_TEST_PAUSE_IN_EMBEDDING_WRITE")
     return path
 
 

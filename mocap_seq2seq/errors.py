@@ -66,6 +66,14 @@ class BadDataError(MocapError):
     """Frames that cannot be used: NaN or Inf values, wrong channel count."""
 
 
+class MismatchError(MocapError):
+    """An argument that does not fit a data or model file, found only by opening it.
+
+    For example ``--k`` above the number of frames of an embedding file: the
+    argument alone is fine, so this is a file-level error (exit code 1).
+    """
+
+
 class ModelFileError(MocapError):
     """A model or run folder that is missing, incomplete or incompatible."""
 

@@ -198,8 +198,10 @@ def _write_skeleton(handle: h5py.File, skeleton: Skeleton) -> None:
 
 
 def _write_sequence(parent: h5py.Group, sequence: Sequence) -> None:
-    if "/" in sequence.name or not sequence.name:
-        raise BadDataError(f"Sequence name {sequence.name!r} is not usable.", "a name without '/'")
+    if "/" in sequence.name or sequence.name in ("", ".", ".."):
+        raise BadDataError(
+            f"Sequence name {sequence.name!r} is not usable.", "a name without '/', not '.' or '..'"
+        )
     group = _create_group(parent, sequence.name)
     group.attrs["kind"] = sequence.kind
     group.attrs["n_frames"] = int(sequence.n_frames)

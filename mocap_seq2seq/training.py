@@ -35,7 +35,12 @@ from typing import Any
 
 import numpy as np
 
-from mocap_seq2seq.atomic import atomic_path, remove_stale_temporaries, write_json
+from mocap_seq2seq.atomic import (
+    atomic_path,
+    pause_for_tests,
+    remove_stale_temporaries,
+    write_json,
+)
 from mocap_seq2seq.distribution import check_batch_size
 from mocap_seq2seq.errors import (
     MocapError,
@@ -223,11 +228,13 @@ def train(
         config, normalization, start_step, history = _load_resume(run, config, digest)
         say(f"Resuming {run} from step {start_step}.")
     else:
-        _prepare_new_run(run, overwrite)
         normalization = fit_normalization(frames)
     check_window(frames.shape[0], config.source_length, config.target_length)
     if config.paper_protocol and segment_bounds is None:
         raise UsageError("The paper protocol needs the ground-truth segments.")
+    check_batch_size(config.batch_size)
+    if not resume:  # only once the inputs are known good: no empty run folder on bad input
+        _prepare_new_run(run, overwrite)
     normalized = normalization.transform(frames)
     allowed = None
     if config.paper_protocol:
@@ -237,7 +244,6 @@ def train(
             segment_bounds, config.source_length + config.target_length
         )
 
-    check_batch_size(config.batch_size)
     keras.utils.set_random_seed(config.seed)
     model = model_lib.build_seq2seq(
         normalization.n_channels,
@@ -269,7 +275,7 @@ def train(
             trainer.load_state(state_file)
         except Exception as error:  # noqa: BLE001 - any failure means an unusable checkpoint
             raise ModelFileError(
-                f"The checkpoint '{state_file}' cannot be loaded ({error}).",
+                f"The checkpoint '{state_file}' cannot be loaded ({_first_line(error)}).",
                 "a checkpoint written by the same configuration",
                 "Start a new run, or pass --overwrite to restart this one.",
             ) from error
@@ -423,6 +429,12 @@ def _prepare_new_run(run: Path, overwrite: bool) -> None:
         )
 
 
+def _first_line(error: BaseException) -> str:
+    # Keras loading errors run over many lines; the error boundary prints one.
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return (lines[0] if lines else type(error).__name__).rstrip(":.")
+
+
 def _checkpoint_step(run: Path) -> int:
     try:
         return int(json.loads((run / CHECKPOINT_FILE).read_text())["step"])
@@ -434,6 +446,8 @@ def _write_checkpoint(run: Path, trainer: Any, step: int, history: dict[str, lis
     name = f"checkpoint-{step}.state.h5"
     with atomic_path(run / name) as temporary:
         trainer.save_state(temporary)
+        # Test hook: hold the process here, the state written but not yet renamed.
+        pause_for_tests("MOCAP_TEST_PAUSE_IN_CHECKPOINT")
     write_json(run / HISTORY_FILE, history)
     # The pointer moves only once the state it names is complete.
     write_json(run / CHECKPOINT_FILE, {"step": step, "file": name})
@@ -513,7 +527,8 @@ def load_run(
         model.load_weights(weights)
     except Exception as error:  # noqa: BLE001
         raise ModelFileError(
-            f"The weights '{weights}' do not fit the run's model config ({error}).",
+            f"The weights '{weights}' do not fit the run's model config ({_first_line(error)}).",
             "weights saved by the same configuration",
+            "Use the weights file of this run, or train it again.",
         ) from error
     return model, normalization, stored
