@@ -161,6 +161,16 @@ def cmu38_skeleton() -> Skeleton:
     (38, 117, 70.0)
     """
     text = resources.files("mocap_seq2seq").joinpath("skeleton_cmu38.json").read_text("utf-8")
+    return skeleton_from_json(text)
+
+
+def skeleton_from_json(text: str) -> Skeleton:
+    """A skeleton from the JSON layout of ``skeleton_cmu38.json``.
+
+    Keys: ``n_joints``, ``parent``, ``offset_raw``, ``expmap_columns``,
+    ``root_position_columns``, optional ``joint_names`` and
+    ``offset_scale_used_for_display``.
+    """
     content = json.loads(text)
     n_joints = int(content["n_joints"])
     names = content.get("joint_names") or [f"joint_{j:02d}" for j in range(n_joints)]

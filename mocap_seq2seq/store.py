@@ -29,7 +29,6 @@ timestamps; same input, same bytes) and atomic.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -49,7 +48,7 @@ from mocap_seq2seq.errors import (
 )
 from mocap_seq2seq.formats import cmu
 from mocap_seq2seq.paths import resolve_data_dir
-from mocap_seq2seq.skeleton import Skeleton
+from mocap_seq2seq.skeleton import Skeleton, skeleton_from_json
 
 LAYOUT = "mocap_seq2seq/1"
 ACTIONS_FILE = "cmu_actions.h5"
@@ -523,18 +522,8 @@ def trial_from_ground_truth(
 
 
 def cmu38_skeleton_from_json(path: str | os.PathLike[str]) -> Skeleton:
-    """The 38-joint tree of the 117-column format, from ``skeleton_cmu38.json``."""
-    content = json.loads(Path(path).read_text())
-    n_joints = int(content["n_joints"])
-    names = content.get("joint_names") or [f"joint_{j:02d}" for j in range(n_joints)]
-    return Skeleton(
-        joint_names=tuple(names),
-        parents=np.array(content["parent"], dtype=np.int64),
-        offsets=np.array(content["offset_raw"], dtype=np.float64),
-        expmap_columns=np.array(content["expmap_columns"], dtype=np.int64),
-        root_position_columns=np.array(content["root_position_columns"], dtype=np.int64),
-        offset_scale=float(content.get("offset_scale_used_for_display", 1.0)),
-    )
+    """The 38-joint tree of the 117-column format, from a ``skeleton_cmu38.json`` file."""
+    return skeleton_from_json(Path(path).read_text())
 
 
 def convert_cmu(
