@@ -20,14 +20,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import time
 
 from common import SCRATCH_DIR, SUBJECT86_TRIALS, keras_backend, log
 
 from mocap_seq2seq import training
 from mocap_seq2seq.monitor import make_monitor
-from mocap_seq2seq.pipeline import embed_and_segment, segment_embedding
-from mocap_seq2seq.pretrained import ACTIONS_MODEL, export_run, read_manifest
+from mocap_seq2seq.pretrained import (
+    ACTIONS_MODEL,
+    export_run,
+    pretrained_metrics,
+    read_manifest,
+)
 from mocap_seq2seq.sources import SequenceSource, concatenation_source, trial_source
 from mocap_seq2seq.windows import fit_normalization
 
@@ -80,17 +85,9 @@ def main(argv: list[str] | None = None) -> None:
             config, source.frames, run, data=source.description, monitor=monitor, overwrite=True
         )
         seconds = time.monotonic() - started
-        model, normalization, stored = training.load_run(run)
-        automatic = embed_and_segment(model, normalization, source)
-        oracle = segment_embedding(automatic.embedding, oracle=True, sequence=source.name)
-        metrics = {
-            result.k_mode: {
-                **result.evaluation.scores,  # type: ignore[union-attr]
-                "boundary_f1": result.evaluation.boundary_f1,  # type: ignore[union-attr]
-                "n_clusters": result.n_clusters,
-            }
-            for result in (automatic, oracle)
-        }
+        stored = json.loads((run / training.CONFIG_FILE).read_text())
+        export_run(run, name, {"kind": source.description["kind"]})  # so that it can be loaded
+        metrics = pretrained_metrics(name)
         description = source.description
         data_sha = description.get("data_sha256") or description["recipe"]["data_sha256"]
         export_run(

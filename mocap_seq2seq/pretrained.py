@@ -102,3 +102,34 @@ def export_run(
     }
     write_json(root / MANIFEST_FILE, {"models": dict(sorted(models.items()))})
     return target
+
+
+def pretrained_source(name: str, pretrained_dir: str | os.PathLike[str] | None = None) -> Any:
+    """The sequence a pretrained model was trained (and evaluated) on."""
+    from mocap_seq2seq.sources import source_from_description
+
+    folder = pretrained_folder(name, pretrained_dir)
+    stored = json.loads((folder / "config.json").read_text())
+    return source_from_description(stored["data"])
+
+
+def pretrained_metrics(
+    name: str, pretrained_dir: str | os.PathLike[str] | None = None
+) -> dict[str, dict[str, float]]:
+    """Recompute a pretrained model's manifest metrics (automatic and oracle K, kernel)."""
+    from mocap_seq2seq.pipeline import embed_and_segment, segment_embedding
+    from mocap_seq2seq.training import load_run
+
+    model, normalization, _ = load_run(pretrained_folder(name, pretrained_dir))
+    source = pretrained_source(name, pretrained_dir)
+    automatic = embed_and_segment(model, normalization, source)
+    oracle = segment_embedding(automatic.embedding, oracle=True, sequence=source.name)
+    return {
+        result.k_mode: {
+            **result.evaluation.scores,
+            "boundary_f1": result.evaluation.boundary_f1,
+            "n_clusters": result.n_clusters,
+        }
+        for result in (automatic, oracle)
+        if result.evaluation is not None
+    }
