@@ -209,6 +209,30 @@ class Segmenter(BaseEstimator):
         return self.fit(X).frame_labels_
 
 
+def _cut_tree(merges: np.ndarray, n_leaves: int, n_clusters: int) -> np.ndarray:
+    """Labels of the ``n_clusters`` clusters left after the first ``n_leaves - n_clusters`` merges.
+
+    ``merges`` is scikit-learn's ``children_``: row ``j`` joins two nodes into
+    node ``n_leaves + j`` (leaves are ``0 .. n_leaves - 1``).
+
+    Example:
+    >>> _cut_tree(np.array([[0, 1], [2, 3], [4, 5]]), 4, 2).tolist()
+    [0, 0, 1, 1]
+    """
+    n_merges = max(n_leaves - max(n_clusters, 1), 0)
+    parent = np.arange(n_leaves + n_merges)
+    for j in range(n_merges):
+        parent[merges[j]] = n_leaves + j
+    roots = np.arange(n_leaves)
+    while True:  # follow parents up to the nodes that are not merged any further
+        moved = parent[roots]
+        if np.array_equal(moved, roots):
+            break
+        roots = moved
+    _, labels = np.unique(roots, return_inverse=True)
+    return labels.astype(np.int64)
+
+
 def _unit_rows(X: np.ndarray) -> np.ndarray:
     # Euclidean distance between unit vectors is a monotone function of the
     # cosine distance (|a - b|^2 = 2 - 2 cos), so single linkage gives the same
@@ -260,11 +284,20 @@ class PaperClustering(Segmenter):
         else:
             chosen = np.arange(n_frames)
         sample = unit[chosen]
+        # One single-linkage tree serves every K: cutting it into K clusters
+        # undoes its last K - 1 merges (automatic K tries nine values).
+        merges = (
+            AgglomerativeClustering(
+                n_clusters=None, distance_threshold=0.0, linkage="single", compute_full_tree=True
+            )
+            .fit(sample)
+            .children_
+            if sample.shape[0] > 1
+            else np.zeros((0, 2), dtype=np.int64)
+        )
 
         def cluster(k: int) -> np.ndarray:
-            if k >= sample.shape[0]:
-                return np.arange(sample.shape[0])
-            return AgglomerativeClustering(n_clusters=k, linkage="single").fit_predict(sample)
+            return _cut_tree(merges, sample.shape[0], k)
 
         n_clusters = self.n_clusters
         if n_clusters is None:
