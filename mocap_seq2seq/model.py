@@ -480,7 +480,14 @@ def predict_poses_and_states(
         stop = min(start + batch_size, total)
         # Under a data-parallel distribution every batch must divide by the
         # device count: pad the last one and drop the padding afterwards.
-        batch, n_real = pad_to_multiple(source[start:stop])
+        batch = source[start:stop]
+        if total > batch_size and stop - start < batch_size:
+            # A last, shorter batch would make TensorFlow trace a new graph:
+            # pad it to the usual shape instead.
+            padding = np.repeat(batch[-1:], batch_size - batch.shape[0], axis=0)
+            batch = np.concatenate([batch, padding])
+        batch, _ = pad_to_multiple(batch)
+        n_real = stop - start
         outputs = model.predict_on_batch(batch)
         poses[start:stop] = ops.convert_to_numpy(outputs[POSES_NAME])[:n_real]
         states[start:stop] = ops.convert_to_numpy(outputs[STATES_NAME])[:n_real]
