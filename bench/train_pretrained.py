@@ -34,7 +34,6 @@ from mocap_seq2seq.pretrained import (
     read_manifest,
 )
 from mocap_seq2seq.sources import SequenceSource, concatenation_source, trial_source
-from mocap_seq2seq.windows import fit_normalization
 
 RUNS = SCRATCH_DIR / "pretrained-runs"
 
@@ -79,10 +78,16 @@ def main(argv: list[str] | None = None) -> None:
             continue
         run = RUNS / name
         log(f"{name}: training on {source.name} ({source.frames.shape[0]} frames)")
-        monitor = make_monitor(fit_normalization(source.frames).transform(source.frames))
+        monitor = make_monitor()
         started = time.monotonic()
         training.train(
-            config, source.frames, run, data=source.description, monitor=monitor, overwrite=True
+            config,
+            source.frames,
+            run,
+            data=source.description,
+            monitor=monitor,
+            overwrite=True,
+            root_columns=source.root_columns,
         )
         seconds = time.monotonic() - started
         stored = json.loads((run / training.CONFIG_FILE).read_text())

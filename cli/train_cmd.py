@@ -92,6 +92,15 @@ def train(
             show_default=False,
         ),
     ] = None,
+    root_velocity: Annotated[
+        bool | None,
+        typer.Option(
+            "--root-velocity/--root-position",
+            help="Feed the root position as its frame-to-frame change, or as it is. "
+            "[default: from --preset]",
+            show_default=False,
+        ),
+    ] = None,
     checkpoint_every: Annotated[
         int | None, _opt("--checkpoint-every", "Steps between checkpoints and monitor scores.")
     ] = None,
@@ -191,6 +200,7 @@ def train(
                 "tied": tied,
                 "model_type": model_type.value if model_type else None,
                 "checkpoint_every": checkpoint_every,
+                "root_velocity": root_velocity,
             }.items()
             if value is not None
         }
@@ -201,14 +211,12 @@ def train(
             raise UsageError("--keep-best needs the monitor.", fix="Drop --no-monitor.")
         run_dir = output if output is not None else Path("runs") / _default_run_name(source)
 
-    from mocap_seq2seq.windows import fit_normalization
-
     segment_bounds = source.segment_bounds if config.paper_protocol else None
     monitor_fn = None
     if monitor:
         from mocap_seq2seq.monitor import make_monitor
 
-        monitor_fn = make_monitor(fit_normalization(source.frames).transform(source.frames))
+        monitor_fn = make_monitor()
     _print_plan(source, config, run_dir, resume is not None)
     result = _run_with_progress(
         training.train,
@@ -341,4 +349,5 @@ def _run_with_progress(
             log=progress.console.log,
             resume=resume,
             overwrite=overwrite,
+            root_columns=source.root_columns,
         )

@@ -52,12 +52,10 @@ def clustering_score(
     return best
 
 
-def make_monitor(
-    normalized: np.ndarray, *, max_k: int = 8, n_samples: int = 1500
-) -> Callable[[Any], float]:
-    """A ``monitor(model) -> float`` for :func:`mocap_seq2seq.training.train`."""
+def make_monitor(*, max_k: int = 8, n_samples: int = 1500) -> Callable[[Any, np.ndarray], float]:
+    """A ``monitor(model, normalized_frames) -> float`` for :func:`mocap_seq2seq.training.train`."""
 
-    def monitor(model: Any) -> float:
+    def monitor(model: Any, normalized: np.ndarray) -> float:
         states, _ = embed_frames(model, normalized)
         return clustering_score(states, max_k=max_k, n_samples=n_samples)
 

@@ -20,6 +20,8 @@ from mocap_seq2seq.labels import labels_to_boundaries, labels_to_segments
 from mocap_seq2seq.paths import resolve_data_dir
 from mocap_seq2seq.store import SUBJECT86_FILE, file_digest, load_trial
 
+#: Root-position channels of both CMU formats (117-channel takes, 96-channel trials).
+ROOT_POSITION_COLUMNS = (0, 1, 2)
 #: Tolerance, in frames, for a detected boundary in case (i), where no
 #: annotated window exists: the truth plus or minus this many frames.
 CASE_I_TOLERANCE = 25
@@ -40,6 +42,7 @@ class SequenceSource:
     labels: np.ndarray | None
     action_names: tuple[str, ...]
     tolerance_windows: np.ndarray | None
+    root_columns: tuple[int, ...] = ()
 
     @property
     def segment_bounds(self) -> np.ndarray | None:
@@ -70,6 +73,7 @@ def trial_source(
         labels=sequence.labels,
         action_names=sequence.action_names,
         tolerance_windows=segments.tolerance_windows(),
+        root_columns=ROOT_POSITION_COLUMNS,
     )
 
 
@@ -108,6 +112,7 @@ def _from_concatenation(built: Any) -> SequenceSource:
         labels=built.labels,
         action_names=built.action_names,
         tolerance_windows=windows.reshape(-1, 2),
+        root_columns=() if built.recipe.drop_root else ROOT_POSITION_COLUMNS,
     )
 
 

@@ -17,7 +17,7 @@ resumes from its last checkpoint. Window sampling is seeded by
 
 The training-optimality monitor (a claim of the paper) needs the embedding
 and its clustering, which sit downstream of this module; it comes in as a
-callable ``monitor(model) -> float`` built by the caller.
+callable ``monitor(model, normalized_frames) -> float`` built by the caller.
 """
 
 from __future__ import annotations
@@ -89,6 +89,8 @@ class TrainConfig:
         keep_best: also keep the weights with the best monitor score.
         paper_protocol: windows cut inside ground-truth segments (uses the
             labels; only for reproducing the paper, labelled in every report).
+        root_velocity: feed the root position as its frame-to-frame change
+            (the columns come from the data: ``train(root_columns=...)``).
     """
 
     hidden_size: int = 256
@@ -105,6 +107,7 @@ class TrainConfig:
     checkpoint_every: int = 250
     keep_best: bool = False
     paper_protocol: bool = False
+    root_velocity: bool = False
 
     def __post_init__(self) -> None:
         positive = (
@@ -178,7 +181,7 @@ class TrainResult:
     best_monitor: float | None = None
 
 
-Monitor = Callable[[Any], float]
+Monitor = Callable[[Any, np.ndarray], float]
 
 
 def frames_digest(frames: np.ndarray) -> str:
@@ -198,6 +201,7 @@ def train(
     log: Callable[[str], None] | None = None,
     resume: bool = False,
     overwrite: bool = False,
+    root_columns: tuple[int, ...] = (),
 ) -> TrainResult:
     """Train (or resume) a run on one sequence of raw frames.
 
@@ -208,12 +212,14 @@ def train(
         data: JSON description of where ``frames`` come from (stored in config.json).
         segment_bounds: ``(n_segments, 2)`` ground-truth segments; only with
             ``config.paper_protocol``.
-        monitor: ``monitor(model) -> float``, the label-free score evaluated at
+        monitor: ``monitor(model, normalized_frames) -> float``, the label-free score at
             every checkpoint; higher is better.
         progress: called after every step with a :class:`StepReport`.
         log: called with one-line messages (checkpoints, resume).
         resume: continue from the run folder's last checkpoint.
         overwrite: start afresh in an existing run folder.
+        root_columns: the root-position channels of ``frames``; with
+            ``config.root_velocity`` they are fed as velocities.
     """
     import keras
 
@@ -228,7 +234,8 @@ def train(
         config, normalization, start_step, history = _load_resume(run, config, digest)
         say(f"Resuming {run} from step {start_step}.")
     else:
-        normalization = fit_normalization(frames)
+        velocity = tuple(root_columns) if config.root_velocity else ()
+        normalization = fit_normalization(frames, velocity_columns=velocity)
     check_window(frames.shape[0], config.source_length, config.target_length)
     if config.paper_protocol and segment_bounds is None:
         raise UsageError("The paper protocol needs the ground-truth segments.")
@@ -323,7 +330,7 @@ def train(
                 poses, _ = model_lib.predict_poses_and_states(model, evaluation[0])
                 model_mse = float(np.mean((poses - evaluation[1]) ** 2))
                 last_ratio = model_mse / max(zero_velocity_mse, 1e-12)
-                last_monitor = float(monitor(model)) if monitor is not None else None
+                last_monitor = float(monitor(model, normalized)) if monitor is not None else None
                 history["step"].append(step)
                 history["loss"].append(loss)
                 history["mse"].append(float(losses.get("mse", loss)))

@@ -33,11 +33,15 @@ class Normalization:
         mean: ``(n_channels,)`` mean of every input channel.
         std: ``(n_channels,)`` standard deviation of every input channel.
         keep: ``(n_channels,)`` bool, the channels the model sees (std >= min_std).
+        velocity_columns: input channels replaced by their frame-to-frame
+            change before scaling (the root position: where a person stands
+            is not what they do, and an absolute position drifts over a take).
     """
 
     mean: np.ndarray
     std: np.ndarray
     keep: np.ndarray
+    velocity_columns: tuple[int, ...] = ()
 
     @property
     def n_input_channels(self) -> int:
@@ -50,12 +54,17 @@ class Normalization:
 
     def transform(self, frames: np.ndarray) -> np.ndarray:
         """Raw ``(n_frames, n_input_channels)`` -> normalised ``(n_frames, n_channels)`` float32."""
-        frames = check_frames(frames, n_channels=self.n_input_channels)
+        frames = _as_velocities(
+            check_frames(frames, n_channels=self.n_input_channels), self.velocity_columns
+        )
         kept = self.keep
         return ((frames[:, kept] - self.mean[kept]) / self.std[kept]).astype(np.float32)
 
     def inverse_transform(self, normalized: np.ndarray) -> np.ndarray:
-        """Normalised frames back to all input channels (dropped ones at their mean)."""
+        """Normalised frames back to all input channels (dropped ones at their mean).
+
+        Velocity columns come back as velocities: the starting point is not kept.
+        """
         normalized = np.asarray(normalized, dtype=np.float64)
         frames = np.tile(self.mean, (normalized.shape[0], 1))
         frames[:, self.keep] = normalized * self.std[self.keep] + self.mean[self.keep]
@@ -66,6 +75,7 @@ class Normalization:
             "mean": self.mean.tolist(),
             "std": self.std.tolist(),
             "keep": self.keep.astype(bool).tolist(),
+            "velocity_columns": list(self.velocity_columns),
         }
 
     @classmethod
@@ -74,6 +84,7 @@ class Normalization:
             mean=np.asarray(values["mean"], dtype=np.float64),
             std=np.asarray(values["std"], dtype=np.float64),
             keep=np.asarray(values["keep"], dtype=bool),
+            velocity_columns=tuple(int(c) for c in values.get("velocity_columns", ())),
         )
 
 
@@ -102,8 +113,24 @@ def check_frames(
     return array.astype(np.float64, copy=False)
 
 
-def fit_normalization(frames: np.ndarray, min_std: float = MIN_STD) -> Normalization:
+def _as_velocities(frames: np.ndarray, columns: tuple[int, ...]) -> np.ndarray:
+    """``frames`` with ``columns`` replaced by their change from the previous frame (0 first)."""
+    if not columns:
+        return frames
+    result = np.array(frames, dtype=np.float64, copy=True)
+    columns_list = list(columns)
+    result[:, columns_list] = np.diff(
+        frames[:, columns_list], axis=0, prepend=frames[:1, columns_list]
+    )
+    return result
+
+
+def fit_normalization(
+    frames: np.ndarray, min_std: float = MIN_STD, velocity_columns: tuple[int, ...] = ()
+) -> Normalization:
     """Mean and std of every channel; channels with std below ``min_std`` are dropped.
+
+    ``velocity_columns`` are first turned into frame-to-frame changes.
 
     Example:
     >>> frames = np.array([[0.0, 1.0], [2.0, 1.0]])
@@ -112,6 +139,12 @@ def fit_normalization(frames: np.ndarray, min_std: float = MIN_STD) -> Normaliza
     ([True, False], [-1.0, 1.0])
     """
     frames = check_frames(frames)
+    velocity_columns = tuple(int(c) for c in velocity_columns)
+    if any(not 0 <= c < frames.shape[1] for c in velocity_columns):
+        raise UsageError(
+            f"Velocity columns {list(velocity_columns)} do not fit {frames.shape[1]} channels."
+        )
+    frames = _as_velocities(frames, velocity_columns)
     mean = frames.mean(axis=0)
     std = frames.std(axis=0)
     keep = std >= min_std
@@ -120,7 +153,9 @@ def fit_normalization(frames: np.ndarray, min_std: float = MIN_STD) -> Normaliza
             "Every channel is constant: there is no motion to learn.",
             f"at least one channel with std >= {min_std}",
         )
-    return Normalization(mean=mean, std=np.where(keep, std, 1.0), keep=keep)
+    return Normalization(
+        mean=mean, std=np.where(keep, std, 1.0), keep=keep, velocity_columns=velocity_columns
+    )
 
 
 def check_window(

@@ -59,7 +59,10 @@ def test_resume_gives_the_same_losses_as_one_run(frames: np.ndarray, tmp_path: P
 def test_monitor_is_logged_and_best_kept(frames: np.ndarray, tmp_path: Path) -> None:
     scores = iter([0.1, 0.5, 0.2])
     result = training.train(
-        CONFIG.replace(keep_best=True), frames, tmp_path / "run", monitor=lambda model: next(scores)
+        CONFIG.replace(keep_best=True),
+        frames,
+        tmp_path / "run",
+        monitor=lambda model, normalized: next(scores),
     )
     assert result.history["monitor"] == [0.1, 0.5, 0.2]
     assert (result.best_step, result.best_monitor) == (8, 0.5)

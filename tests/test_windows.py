@@ -73,3 +73,20 @@ def test_paper_protocol_windows_stay_inside_segments() -> None:
     tiling = tile_windows(100, 10, 5, segment_bounds=bounds)
     ends = tiling.starts + 15
     assert all((s >= 40) == (e > 40) for s, e in zip(tiling.starts, ends))
+
+
+def test_velocity_columns_are_differenced_before_scaling() -> None:
+    rng = np.random.default_rng(0)
+    frames = rng.normal(size=(100, 4))
+    frames[:, 0] = np.arange(100) * 2.0 + 50.0  # a root walking at constant speed
+    norm = fit_normalization(frames, velocity_columns=(0,))
+    assert norm.velocity_columns == (0,)
+    # A constant velocity after the first frame: almost no spread, but the
+    # first frame's zero keeps the channel; its values are all but one equal.
+    normalized = norm.transform(frames)
+    assert np.unique(normalized[1:, 0].round(6)).size == 1
+    again = type(norm).from_dict(norm.to_dict())
+    np.testing.assert_array_equal(again.transform(frames), normalized)
+    shifted = frames.copy()
+    shifted[:, 0] += 1000.0  # where the person stands no longer matters
+    np.testing.assert_allclose(norm.transform(shifted), normalized, atol=1e-6)
