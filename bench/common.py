@@ -127,7 +127,7 @@ def trained_embedding(
     digest = training.frames_digest(source.frames)
     if info_path.is_file() and states_path.is_file() and filled_path.is_file():
         info = json.loads(info_path.read_text())
-        if info.get("frames_sha256") != digest or info.get("train") != _config_dict(config):
+        if info.get("frames_sha256") != digest or not _same_config(info.get("train"), config):
             raise SystemExit(
                 f"{run_dir} holds a run of other frames or another config; "
                 "delete that folder or use another --runs-dir."
@@ -181,6 +181,17 @@ def trained_embedding(
     return CachedEmbedding(
         run_dir, embedding.states, embedding.filled, train_seconds, embed_seconds, info
     )
+
+
+def _same_config(stored: dict[str, Any] | None, config: Any) -> bool:
+    """Whether a cached run's config is ``config``; fields added to TrainConfig
+    after the run was cached count as their defaults."""
+    import dataclasses
+
+    if stored is None:
+        return False
+    defaults = {f.name: f.default for f in dataclasses.fields(config)}
+    return {**defaults, **stored} == _config_dict(config)
 
 
 def _config_dict(config: Any) -> dict[str, Any]:
