@@ -152,6 +152,7 @@ def trained_embedding(
             monitor=None,
             resume=resumed,
             overwrite=not resumed,
+            root_columns=getattr(source, "root_columns", ()),
         )
         train_seconds, final_loss = result.seconds, result.final_loss
     model, normalization, stored = training.load_run(run_dir)
