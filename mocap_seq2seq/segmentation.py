@@ -156,14 +156,17 @@ def choose_n_clusters(
     n_samples = X.shape[0]
     top = min(max_clusters, n_samples - 1)
     best_k, best_score = 1, -np.inf
+    index = np.arange(n_samples)
+    if sample_size is not None and sample_size < n_samples:
+        index = np.sort(np.random.default_rng(random_state).choice(n_samples, sample_size, False))
+    subset = X[np.ix_(index, index)] if metric == "precomputed" else X[index]
     for k in range(2, top + 1):
-        labels = np.asarray(cluster(k))
-        if not 2 <= np.unique(labels).size <= n_samples - 1:
+        labels = np.asarray(cluster(k))[index]
+        # The silhouette needs 2..n-1 clusters among the scored samples (single
+        # linkage can leave one big cluster plus a few frames the sample misses).
+        if not 2 <= np.unique(labels).size <= index.size - 1:
             continue
-        size = None if sample_size is None or sample_size >= n_samples else sample_size
-        score = silhouette_score(
-            X, labels, metric=metric, sample_size=size, random_state=random_state
-        )
+        score = silhouette_score(subset, labels, metric=metric)
         if score > best_score:
             best_k, best_score = k, float(score)
     return best_k

@@ -189,3 +189,13 @@ def test_features_helpers():
     assert smooth_frames(np.ones((5, 2)), 3).shape == (5, 2)
     with pytest.raises(UsageError, match="'columns'"):
         unwrap_expmap(frames, columns=(0, 1))
+
+
+def test_automatic_k_survives_a_sample_that_misses_small_clusters() -> None:
+    # Single linkage puts 3 far-away frames in their own cluster; the 2000-frame
+    # silhouette sample may hold none of them: such K are skipped, not a crash.
+    from mocap_seq2seq.segmentation import PaperClustering
+
+    frames = np.random.default_rng(0).normal(size=(5000, 8))
+    frames[:3] += 100.0
+    assert PaperClustering().fit(frames).n_clusters_ >= 2
