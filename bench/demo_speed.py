@@ -62,10 +62,12 @@ def main(argv: list[str] | None = None) -> None:
                 args.repeats,
             )
         )
+    load = os.getloadavg()[0]
     table = markdown_table(("backend", "median s", "min s", "max s", "runs"), rows)
     text = (
         f"# `mocap demo --trial {args.trial}` wall time\n\n{table}\n\n"
-        f"Machine: {machine_string()}. Command: `python bench/demo_speed.py`.\n"
+        f"Machine: {machine_string()}; load average {load:.1f} when measured (other work "
+        "running makes it slower). Command: `python bench/demo_speed.py`.\n"
     )
     write_text(RESULTS_DIR / "demo_speed.md", text)
     print(text)
