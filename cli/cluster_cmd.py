@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -40,7 +41,7 @@ def cluster(
         typer.Option(
             "--segments",
             help="kernel only: number of segments, 'auto', or 'oracle'. "
-            "[default: oracle with --k oracle, else auto]",
+            "\\[default: oracle with --k oracle, else auto]",
             show_default=False,
         ),
     ] = "",
@@ -49,7 +50,7 @@ def cluster(
         typer.Option(
             "--output",
             "-o",
-            help="Output folder [default: next to the embedding, clustering-<method>-<k>].",
+            help="Output folder \\[default: next to the embedding, clustering-<method>-<k>].",
             show_default=False,
         ),
     ] = None,
@@ -102,10 +103,15 @@ def cluster(
         segmenter = SEGMENTERS[method](**parameters).fit(found.states)
     labels = segmenter.frame_labels_
     metadata = {
-        "embedding": str(embedding.resolve()),
+        # Relative to the clustering folder, so that a moved runs/ folder still
+        # works; the absolute path is the fallback.
+        "embedding": os.path.relpath(embedding.resolve(), target.resolve()),
+        "embedding_absolute": str(embedding.resolve()),
         "method": method,
         "parameters": segmenter.get_params(),
-        "k_mode": "oracle" if oracle else ("given" if n_clusters is not None else "automatic"),
+        "k_mode": "oracle"
+        if oracle
+        else ("given" if n_clusters is not None or n_segments is not None else "automatic"),
         "paper_protocol": bool(found.metadata.get("paper_protocol", False)),
         "n_clusters": int(segmenter.n_clusters_),
         "n_segments": int(segmenter.n_segments_),

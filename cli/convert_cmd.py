@@ -26,7 +26,8 @@ def convert(
         typer.Option(
             "--output-dir",
             "-o",
-            help="Where to write cmu_actions.h5 and cmu_subject86.h5 [default: the clone's data/].",
+            help="Where to write cmu_actions.h5 and cmu_subject86.h5 "
+            "\\[default: the clone's data/].",
             show_default=False,
         ),
     ] = None,

@@ -14,7 +14,7 @@ PretrainedDir = Annotated[
     Path | None,
     typer.Option(
         "--pretrained-dir",
-        help="Folder of pretrained models [default: "
+        help="Folder of pretrained models \\[default: "
         "$MOCAP_PRETRAINED_DIR, else the clone's pretrained/].",
         show_default=False,
     ),
@@ -44,7 +44,7 @@ def demo(
         typer.Option(
             "--output",
             "-o",
-            help="Report folder [default: reports/demo-<what>; the "
+            help="Report folder \\[default: reports/demo-<what>; the "
             "demo replaces its own default folder].",
             show_default=False,
         ),
@@ -60,9 +60,6 @@ def demo(
     the same segmenter on the raw poses, and writes Markdown + HTML with figures.
     """
     started = time.monotonic()
-    from mocap_cli.backend import import_keras
-
-    keras = import_keras()
     from mocap_seq2seq.errors import OutputExistsError, UsageError
 
     if (trial is None) == (actions is None):
@@ -70,11 +67,16 @@ def demo(
             "Say what to segment with exactly one of --trial or --actions.",
             fix="For example `mocap demo --trial 01` or `mocap demo --actions walking,running`.",
         )
-    jobs = _jobs(trial, actions, seed, data_dir, pretrained_dir)
     default = Path("reports") / ("demo-" + ("trial-" + trial if trial else "actions"))
     target = output if output is not None else default
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"'{target}' is a file, not a folder.", fix="Pass another --output.")
     if output is not None and target.exists() and any(target.iterdir()) and not overwrite:
         raise OutputExistsError(f"'{target}' already exists.", fix="Pass --overwrite.")
+    jobs = _jobs(trial, actions, seed, data_dir, pretrained_dir)
+    from mocap_cli.backend import import_keras
+
+    keras = import_keras()
 
     from mocap_seq2seq.reports import evaluation_markdown, evaluation_table, write_html_report
 
@@ -215,12 +217,14 @@ def _run_one(
         "predicted action."
     }
     note = ""
-    if single:
+    if single and (folder / "history.json").is_file():
         history = json.loads((folder / "history.json").read_text())
         curves = {
             key: history[key]
             for key in ("step", "loss", "forecast_ratio", "monitor")
-            if history.get(key) and len(history[key]) == len(history["step"])
+            if history.get(key)
+            and len(history[key]) == len(history["step"])
+            and any(value is not None for value in history[key])
         }
         figures["training"] = figure_to_png_bytes(training_curves(curves, title="training"))
         captions["training"] = (

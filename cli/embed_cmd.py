@@ -23,7 +23,10 @@ def embed(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="Embedding file [default: RUN/embedding.h5].", show_default=False
+            "--output",
+            "-o",
+            help="Embedding file \\[default: RUN/embedding.h5].",
+            show_default=False,
         ),
     ] = None,
     best: Annotated[

@@ -18,7 +18,7 @@ def evaluate(
         typer.Option(
             "--output",
             "-o",
-            help="Report folder [default: the clustering folder].",
+            help="Report folder \\[default: the clustering folder].",
             show_default=False,
         ),
     ] = None,
@@ -33,12 +33,13 @@ def evaluate(
     """
     from mocap_seq2seq.embedding import read_embedding
     from mocap_seq2seq.errors import MismatchError
-    from mocap_seq2seq.evaluation import evaluate_labels
+    from mocap_seq2seq.evaluation import K_MODES, evaluate_labels
     from mocap_seq2seq.reports import evaluation_png, evaluation_table, write_evaluation_report
-    from mocap_seq2seq.results import read_clustering
+    from mocap_seq2seq.results import clustering_embedding_path, read_clustering
 
     labels, metadata = read_clustering(clustering)
-    embedding = read_embedding(metadata["embedding"])
+    embedding_path = clustering_embedding_path(clustering, metadata)
+    embedding = read_embedding(embedding_path)
     if embedding.labels is None or embedding.tolerance_windows is None:
         raise MismatchError(
             f"The embedding of {clustering} has no ground truth to evaluate against.",
@@ -53,13 +54,9 @@ def evaluate(
         embedding.labels,
         labels,
         embedding.tolerance_windows,
-        sequence=metadata.get("sequence") or Path(metadata["embedding"]).stem,
+        sequence=metadata.get("sequence") or embedding_path.stem,
         method=metadata["method"],
-        k_mode="oracle"
-        if metadata["k_mode"] == "oracle"
-        else "automatic"
-        if metadata["k_mode"] == "automatic"
-        else "given",
+        k_mode=metadata["k_mode"] if metadata["k_mode"] in K_MODES else "given",
         protocol="paper" if metadata.get("paper_protocol") else "leakage-free",
     )
     console.print(evaluation_table([evaluation]))

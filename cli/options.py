@@ -12,7 +12,7 @@ DataDir = Annotated[
     typer.Option(
         "--data-dir",
         help="Folder with the converted HDF5 files "
-        "[default: $MOCAP_DATA_DIR, else the clone's data/].",
+        "\\[default: $MOCAP_DATA_DIR, else the clone's data/].",
         show_default=False,
     ),
 ]

@@ -27,7 +27,7 @@ class ModelType(str, Enum):
 
 
 def _opt(name: str, help: str) -> typer.models.OptionInfo:
-    return typer.Option(name, help=help + " [default: from --preset]", show_default=False)
+    return typer.Option(name, help=help + " \\[default: from --preset]", show_default=False)
 
 
 def train(
@@ -78,7 +78,7 @@ def train(
         bool | None,
         typer.Option(
             "--tied/--untied",
-            help="Share encoder and decoder GRU weights (the paper's choice). [default: tied]",
+            help="Share encoder and decoder GRU weights (the paper's choice). \\[default: tied]",
             show_default=False,
         ),
     ] = None,
@@ -88,7 +88,7 @@ def train(
             "--model-type",
             help="Plain seq2seq, or AGED with two discriminators: "
             "'paper-joint' (one optimiser, as the paper's code) or 'adversarial' "
-            "(alternating). [default: seq2seq]",
+            "(alternating). \\[default: seq2seq]",
             show_default=False,
         ),
     ] = None,
@@ -97,7 +97,7 @@ def train(
         typer.Option(
             "--root-velocity/--root-position",
             help="Feed the root position as its frame-to-frame change, or as it is. "
-            "[default: from --preset]",
+            "\\[default: from --preset]",
             show_default=False,
         ),
     ] = None,
@@ -130,7 +130,7 @@ def train(
         typer.Option(
             "--output",
             "-o",
-            help="Run folder [default: runs/<trial or actions>].",
+            help="Run folder \\[default: runs/<trial or actions>].",
             show_default=False,
         ),
     ] = None,
@@ -159,18 +159,13 @@ def train(
     """
     from mocap_cli.backend import import_keras
 
-    import_keras()
     from mocap_seq2seq import training
     from mocap_seq2seq.errors import UsageError
 
-    if distribute:
-        from mocap_seq2seq.distribution import enable_data_parallel
-
-        enable_data_parallel()
     if resume is not None:
         stored = _read_run_config(resume)
         source = _source_of_run(stored, data_dir)
-        config = training.TrainConfig(**stored["train"])
+        config = _stored_config(stored, resume)
         if steps is not None:
             config = config.replace(steps=steps)
         run_dir = resume
@@ -211,6 +206,11 @@ def train(
             raise UsageError("--keep-best needs the monitor.", fix="Drop --no-monitor.")
         run_dir = output if output is not None else Path("runs") / _default_run_name(source)
 
+    import_keras()  # after the arguments are known good: a usage error comes at once
+    if distribute:
+        from mocap_seq2seq.distribution import enable_data_parallel
+
+        enable_data_parallel()
     segment_bounds = source.segment_bounds if config.paper_protocol else None
     monitor_fn = None
     if monitor:
@@ -263,6 +263,20 @@ def _read_run_config(run: Path) -> dict:
             "a folder written by `mocap train`",
             "Pass the folder given to --output when training started.",
         ) from error
+
+
+def _stored_config(stored: dict, run: Path) -> object:
+    from mocap_seq2seq.errors import ModelFileError
+    from mocap_seq2seq.training import TrainConfig
+
+    try:
+        return TrainConfig(**stored["train"])
+    except (KeyError, TypeError) as error:
+        raise ModelFileError(
+            f"The config of run '{run}' is damaged or from another version ({error}).",
+            "a config.json written by `mocap train`",
+            "Start a new run.",
+        ) from None
 
 
 def _source_of_run(stored: dict, data_dir: Path | None) -> object:

@@ -70,9 +70,17 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         _fsync_file(suffixed)
         os.replace(suffixed, target)
         _fsync_folder(folder)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             suffixed.unlink()
+        if isinstance(error, OSError) and not isinstance(error, MocapError):
+            # A full disk, a folder where the file should go, lost permissions:
+            # one clear line instead of a traceback; the target is untouched.
+            raise MocapError(
+                f"Cannot write '{target}': {error.strerror or error}.",
+                "a writable location with free space",
+                "Free some space, or choose another output path.",
+            ) from error
         raise
 
 

@@ -84,3 +84,9 @@ class OutputExistsError(UsageError):
 
 class TrainingDivergedError(MocapError):
     """The training loss became NaN or infinite."""
+
+
+class TrainingInterruptedError(MocapError):
+    """Training stopped by Ctrl-C; the last checkpoint is usable."""
+
+    exit_code = 130

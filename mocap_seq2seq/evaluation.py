@@ -5,7 +5,8 @@ within the same conditions:
 
 * ``k_mode``: ``"oracle"`` when the segmenter was told the true number of
   actions K (and, where it uses one, the true number of segments);
-  ``"automatic"`` when it was told neither;
+  ``"automatic"`` when it was told neither; ``"given"`` when the user chose
+  a number (``--k 5``, ``--segments 8``);
 * ``protocol``: ``"leakage-free"`` (the default: nothing looked at the labels
   before evaluation) or ``"paper"`` (training and embedding windows cut inside
   ground-truth segments, as the paper's code; it uses the answer).
@@ -21,7 +22,7 @@ import numpy as np
 from mocap_seq2seq.labels import labels_to_boundaries
 from mocap_seq2seq.metrics import boundary_scores, frame_scores
 
-K_MODES = ("oracle", "automatic")
+K_MODES = ("oracle", "automatic", "given")
 PROTOCOLS = ("leakage-free", "paper")
 
 

@@ -73,4 +73,18 @@ def read_clustering(folder: str | os.PathLike[str]) -> tuple[np.ndarray, dict[st
             f"a folder written by `mocap cluster` ({CLUSTERING_FILE}, {LABELS_FILE})",
             "Run `mocap cluster` first.",
         ) from error
+    if not isinstance(metadata, dict) or not {"embedding", "method", "k_mode"} <= set(metadata):
+        raise DataFileError(
+            f"'{folder / CLUSTERING_FILE}' lacks the embedding, method or K mode.",
+            f"a {CLUSTERING_FILE} written by `mocap cluster`",
+            "Run `mocap cluster` again.",
+        )
     return labels, metadata
+
+
+def clustering_embedding_path(folder: str | os.PathLike[str], metadata: dict[str, Any]) -> Path:
+    """The embedding file a clustering came from (stored relative to the folder)."""
+    relative = Path(folder) / metadata["embedding"]
+    if relative.is_file() or "embedding_absolute" not in metadata:
+        return relative
+    return Path(metadata["embedding_absolute"])

@@ -121,11 +121,18 @@ def source_from_description(
 ) -> SequenceSource:
     """Rebuild the sequence a run was trained on, checking the data did not change."""
     kind = description.get("kind")
-    if kind == "trial":
+    if kind == "trial" and "trial" in description:
         source = trial_source(description["trial"], data_dir)
         stored = description.get("data_sha256")
     elif kind == "concatenation":
-        recipe = Recipe.from_dict(description["recipe"])
+        try:
+            recipe = Recipe.from_dict(description["recipe"])
+        except (KeyError, TypeError) as error:
+            raise DataFileError(
+                f"The run's case-(i) recipe is damaged or from another version ({error}).",
+                "a recipe written by `mocap train --actions`",
+                "Pass --actions explicitly, or train again.",
+            ) from None
         source = _from_concatenation(build_concatenation(recipe, data_dir))
         stored = recipe.data_sha256
         path = resolve_data_dir(data_dir) / recipe.data_file

@@ -47,6 +47,7 @@ from mocap_seq2seq.errors import (
     ModelFileError,
     OutputExistsError,
     TrainingDivergedError,
+    TrainingInterruptedError,
     UsageError,
 )
 from mocap_seq2seq.windows import Normalization, check_window, fit_normalization, sample_windows
@@ -297,15 +298,14 @@ def train(
         allowed,
     )
     zero_velocity_mse = float(np.mean((evaluation[1] - evaluation[0][:, -1:, :]) ** 2))
-    best = (
-        (max(history["monitor"]), history["step"][int(np.argmax(history["monitor"]))])
-        if history["monitor"]
-        else (None, None)
-    )
+    # "monitor" has one entry per checkpoint (None where no monitor ran), so
+    # that it stays aligned with "step" whatever a resumed run passes.
+    scored = [(m, s) for m, s in zip(history["monitor"], history["step"]) if m is not None]
+    best = max(scored) if scored else (None, None)
     started = time.monotonic()
     loss = float("nan")
     step = start_step
-    last_monitor: float | None = history["monitor"][-1] if history["monitor"] else None
+    last_monitor: float | None = scored[-1][0] if scored else None
     last_ratio: float | None = history["forecast_ratio"][-1] if history["forecast_ratio"] else None
     try:
         for step in range(start_step + 1, config.steps + 1):
@@ -337,8 +337,8 @@ def train(
                 history["forecast_mse"].append(model_mse)
                 history["zero_velocity_mse"].append(zero_velocity_mse)
                 history["forecast_ratio"].append(last_ratio)
+                history["monitor"].append(last_monitor)
                 if last_monitor is not None:
-                    history["monitor"].append(last_monitor)
                     if config.keep_best and (best[0] is None or last_monitor > best[0]):
                         best = (last_monitor, step)
                         with atomic_path(run / BEST_WEIGHTS_FILE) as temporary:
@@ -380,12 +380,6 @@ def train(
         best_step=best[1],
         best_monitor=best[0],
     )
-
-
-class TrainingInterruptedError(MocapError):
-    """Training stopped by Ctrl-C; the last checkpoint is usable."""
-
-    exit_code = 130
 
 
 def _empty_history() -> dict[str, list[float]]:
@@ -523,11 +517,23 @@ def load_run(
             "a folder written by `mocap train` (config.json, normalization.json, weights)",
             "Pass a finished run folder or a pretrained model.",
         ) from error
+    if best and not weights.is_file():
+        raise ModelFileError(
+            f"'{run}' has no {weights.name}: it was trained without --keep-best.",
+            "a run trained with --keep-best",
+            "Drop --best to use the final weights.",
+        )
     if not weights.is_file():
         raise ModelFileError(
             f"'{run}' has no {weights.name}: the training did not finish.",
             "a finished run",
             f"Finish it with `mocap train --resume {run}`.",
+        )
+    if not isinstance(stored.get("model"), dict):
+        raise ModelFileError(
+            f"The config.json of '{run}' has no model section.",
+            "a config.json written by `mocap train`",
+            "Train the run again.",
         )
     model = model_lib.build_from_config(stored["model"])
     try:
