@@ -82,3 +82,11 @@ def test_bad_input_is_refused(frames: np.ndarray, tmp_path: Path) -> None:
     bad[5, 2] = np.nan
     with pytest.raises(BadDataError, match="NaN"):
         training.train(CONFIG, bad, tmp_path / "nan")
+
+
+def test_a_diverging_loss_stops_with_a_clear_message(frames: np.ndarray, tmp_path: Path) -> None:
+    from mocap_seq2seq.errors import TrainingDivergedError
+
+    wild = CONFIG.replace(learning_rate=1e30, clip_norm=1e30, steps=30, checkpoint_every=10)
+    with pytest.raises(TrainingDivergedError, match="became (inf|nan) at step"):
+        training.train(wild, frames, tmp_path / "run")
