@@ -361,29 +361,21 @@ def test_traceback_only_with_debug(tmp_path: Path) -> None:
     assert "Traceback (most recent call last)" in debug.stderr and "DataFileError" in debug.stderr
 
 
-def test_write_failure_inside_an_output_is_one_line(data_dir: Path, tmp_path: Path) -> None:
-    # A folder where a file should go: the OSError during the write becomes one line.
+def _embedded_run(data_dir: Path, tmp_path: Path) -> Path:
+    """A tiny trained and embedded run, made through the CLI; returns the run folder."""
     from mocap_cli.app import app
     from typer.testing import CliRunner
 
     run = tmp_path / "run"
     runner = CliRunner()
+    tiny = "--steps 4 --hidden-size 8 --source-length 20 --target-length 10 --batch-size 4"
     result = runner.invoke(
         app,
         [
             "train",
             "--trial",
             "01",
-            "--steps",
-            "4",
-            "--hidden-size",
-            "8",
-            "--source-length",
-            "20",
-            "--target-length",
-            "10",
-            "--batch-size",
-            "4",
+            *tiny.split(),
             "--checkpoint-every",
             "4",
             "--no-monitor",
@@ -394,11 +386,20 @@ def test_write_failure_inside_an_output_is_one_line(data_dir: Path, tmp_path: Pa
         ],
     )
     assert result.exit_code == 0, result.output
-    invoke_embed = runner.invoke(app, ["embed", str(run), "--data-dir", str(data_dir)])
-    assert invoke_embed.exit_code == 0, invoke_embed.output
+    result = runner.invoke(app, ["embed", str(run), "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    return run
+
+
+def test_write_failure_inside_an_output_is_one_line(data_dir: Path, tmp_path: Path) -> None:
+    # A folder where a file should go: the OSError during the write becomes one line.
+    from mocap_cli.app import app
+    from typer.testing import CliRunner
+
+    run = _embedded_run(data_dir, tmp_path)
     blocked = tmp_path / "clustering"
     (blocked / "frame_labels.csv").mkdir(parents=True)
-    result = runner.invoke(app, ["cluster", str(run / "embedding.h5"), "-o", str(blocked)])
+    result = CliRunner().invoke(app, ["cluster", str(run / "embedding.h5"), "-o", str(blocked)])
     assert result.exit_code == 1
     assert result.output.startswith("Error: Cannot write") and result.output.count("\n") == 1
 
@@ -411,34 +412,8 @@ def test_cluster_with_given_segments_is_not_called_automatic(
     from mocap_cli.app import app
     from typer.testing import CliRunner
 
-    run = tmp_path / "run"
+    run = _embedded_run(data_dir, tmp_path)
     runner = CliRunner()
-    runner.invoke(
-        app,
-        [
-            "train",
-            "--trial",
-            "01",
-            "--steps",
-            "4",
-            "--hidden-size",
-            "8",
-            "--source-length",
-            "20",
-            "--target-length",
-            "10",
-            "--batch-size",
-            "4",
-            "--checkpoint-every",
-            "4",
-            "--no-monitor",
-            "-o",
-            str(run),
-            "--data-dir",
-            str(data_dir),
-        ],
-    )
-    runner.invoke(app, ["embed", str(run), "--data-dir", str(data_dir)])
     result = runner.invoke(
         app, ["cluster", str(run / "embedding.h5"), "--segments", "3", "-o", str(tmp_path / "c")]
     )
