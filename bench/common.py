@@ -343,3 +343,38 @@ def format_seconds(seconds: float) -> str:
     if minutes:
         return f"{minutes} min {secs:02d} s"
     return f"{secs} s"
+
+
+# ----------------------------------------------------------------------------- sequences
+
+
+def concat_counts(concat_seed: int) -> tuple[int, int]:
+    """Distinct actions (3..8) and pieces (actions + 2) of a case-(i) concatenation, seeded."""
+    rng = np.random.default_rng([concat_seed, 5])
+    n_actions = int(rng.integers(3, 9))
+    return n_actions, n_actions + 2
+
+
+def trial_loader(trial: str) -> Callable[[], Any]:
+    """A deferred loader of a subject-86 trial (loaded only when a row needs it)."""
+
+    def load() -> Any:
+        from mocap_seq2seq.sources import trial_source
+
+        return trial_source(trial)
+
+    return load
+
+
+def concat_loader(concat_seed: int, drop_root: bool) -> Callable[[], Any]:
+    """A deferred loader of the benchmarks' case-(i) concatenation ``concat_seed``."""
+
+    def load() -> Any:
+        from mocap_seq2seq.sources import concatenation_source
+
+        n_actions, n_pieces = concat_counts(concat_seed)
+        return concatenation_source(
+            n_actions=n_actions, n_pieces=n_pieces, seed=concat_seed, drop_root=drop_root
+        )
+
+    return load

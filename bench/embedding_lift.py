@@ -368,29 +368,6 @@ def untrained_states(run_dir: Path, frames: np.ndarray, cache: Path) -> np.ndarr
     return states
 
 
-def trial_loader(trial: str) -> Callable[[], Any]:
-    def load() -> Any:
-        from mocap_seq2seq.sources import trial_source
-
-        return trial_source(trial)
-
-    return load
-
-
-def concat_loader(concat_seed: int, drop_root: bool) -> Callable[[], Any]:
-    def load() -> Any:
-        from segmentation import concat_counts  # the same recipes as bench/segmentation.py
-
-        from mocap_seq2seq.sources import concatenation_source
-
-        n_actions, n_pieces = concat_counts(concat_seed)
-        return concatenation_source(
-            n_actions=n_actions, n_pieces=n_pieces, seed=concat_seed, drop_root=drop_root
-        )
-
-    return load
-
-
 # ----------------------------------------------------------------------------- part 1: lift
 
 
@@ -399,10 +376,10 @@ def lift_plan(
 ) -> Iterator[tuple[str, str, int, Callable[[], Any]]]:
     for seed in seeds:
         for trial in trials:
-            yield "subject86", f"trial{trial}", seed, trial_loader(trial)
+            yield "subject86", f"trial{trial}", seed, common.trial_loader(trial)
         for concat in concats:
-            yield "actions", f"concat{concat}", seed, concat_loader(concat, False)
-            yield "actions", f"concat{concat}-no-root", seed, concat_loader(concat, True)
+            yield "actions", f"concat{concat}", seed, common.concat_loader(concat, False)
+            yield "actions", f"concat{concat}-no-root", seed, common.concat_loader(concat, True)
 
 
 def run_lift(args: argparse.Namespace, settings: Settings) -> None:
@@ -638,7 +615,7 @@ def run_monitor(args: argparse.Namespace, settings: Settings) -> None:
                     if key in results:
                         continue
                     clock.check()
-                    source = source or trial_loader(trial)()
+                    source = source or common.trial_loader(trial)()
                     got = trajectory_states(settings, source, trial, seed, step)
                     if got is None:
                         common.log(f"  trial {trial} seed {seed} step {step}: states lost, skipped")
@@ -807,7 +784,7 @@ def pooled_states(settings: Settings, trial: str, seed: int) -> tuple[np.ndarray
 
     run_dir = settings.lift_runs / "fit-all-trials" / f"all-seed{seed}"
     cache = run_dir / f"states-trial{trial}.npy"
-    sources = {t: trial_loader(t)() for t in common.SUBJECT86_TRIALS}
+    sources = {t: common.trial_loader(t)() for t in common.SUBJECT86_TRIALS}
     first = sources[common.SUBJECT86_TRIALS[0]]
     pooled = dataclasses.replace(
         first,
@@ -919,7 +896,7 @@ def run_ablation(args: argparse.Namespace, settings: Settings) -> None:
                 continue
             clock.check()
             if trial not in sources:
-                sources[trial] = trial_loader(trial)()
+                sources[trial] = common.trial_loader(trial)()
             source = sources[trial]
             common.log(f"cell {variant.factor}={variant.value} trial {trial} seed {seed}")
             got = cell_states(settings, variant, source, trial, seed, args.train_missing_defaults)

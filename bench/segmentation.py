@@ -212,40 +212,12 @@ class Job:
     load: Callable[[], Any]  # -> SequenceSource
 
 
-def concat_counts(concat_seed: int) -> tuple[int, int]:
-    """Distinct actions (3..8) and pieces (actions + 2) of a case-(i) concatenation, seeded."""
-    rng = np.random.default_rng([concat_seed, 5])
-    n_actions = int(rng.integers(3, 9))
-    return n_actions, n_actions + 2
-
-
-def _trial_loader(trial: str) -> Callable[[], Any]:
-    def load() -> Any:
-        from mocap_seq2seq.sources import trial_source
-
-        return trial_source(trial)
-
-    return load
-
-
-def _concat_loader(concat_seed: int, drop_root: bool) -> Callable[[], Any]:
-    def load() -> Any:
-        from mocap_seq2seq.sources import concatenation_source
-
-        n_actions, n_pieces = concat_counts(concat_seed)
-        return concatenation_source(
-            n_actions=n_actions, n_pieces=n_pieces, seed=concat_seed, drop_root=drop_root
-        )
-
-    return load
-
-
 def plan(workload: str, seeds: list[int], trials: list[str], concats: list[int]) -> Iterator[Job]:
     """Jobs in the order of the brief: subject 86 seed 0, seeds 1-2, case (i) seed 0, ..."""
     if workload in ("subject86", "all"):
         for seed in seeds:
             for trial in trials:
-                yield Job("subject86", f"trial{trial}", FULL, seed, _trial_loader(trial))
+                yield Job("subject86", f"trial{trial}", FULL, seed, common.trial_loader(trial))
     if workload in ("actions", "all"):
         first, rest = seeds[:1], seeds[1:]
         for group in (first, rest):
@@ -257,7 +229,7 @@ def plan(workload: str, seeds: list[int], trials: list[str], concats: list[int])
                             f"concat{concat}",
                             variant,
                             seed,
-                            _concat_loader(concat, variant == NO_ROOT),
+                            common.concat_loader(concat, variant == NO_ROOT),
                         )
 
 
