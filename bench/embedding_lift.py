@@ -340,9 +340,8 @@ def load_cached_states(run_dir: Path, source: Any) -> tuple[np.ndarray, dict[str
 
 def untrained_states(run_dir: Path, frames: np.ndarray, cache: Path) -> np.ndarray:
     """Decoder states of the untrained model of a run: same config, same seed, no step."""
-    import keras
 
-    from mocap_seq2seq import model as model_lib
+    from mocap_seq2seq import training
     from mocap_seq2seq.embedding import embed_frames
     from mocap_seq2seq.windows import Normalization
 
@@ -353,15 +352,7 @@ def untrained_states(run_dir: Path, frames: np.ndarray, cache: Path) -> np.ndarr
     normalization = Normalization.from_dict(
         json.loads((run_dir / "normalization.json").read_text())
     )
-    keras.utils.set_random_seed(int(config["seed"]))  # as training.train does before building
-    model = model_lib.build_seq2seq(
-        normalization.n_channels,
-        hidden_size=config["hidden_size"],
-        source_length=config["source_length"],
-        target_length=config["target_length"],
-        tied=config["tied"],
-        residual=config["residual"],
-    )
+    model = training.initial_model(training.TrainConfig(**config), normalization.n_channels)
     states, _ = embed_frames(model, normalization.transform(frames))
     cache.parent.mkdir(parents=True, exist_ok=True)
     common._save_npy(cache, states)
@@ -487,9 +478,7 @@ def trajectory_states(
     forecast ratio in ``trajectory.json``. Returns None for a checkpoint that
     was passed without its states being saved (a kill at the wrong moment).
     """
-    import keras
 
-    from mocap_seq2seq import model as model_lib
     from mocap_seq2seq import training
     from mocap_seq2seq.atomic import write_json
     from mocap_seq2seq.embedding import embed_frames
@@ -507,16 +496,8 @@ def trajectory_states(
         return np.load(states_path(step)), points[str(step)]
     config = settings.base_config(seed)
     if step == 0:
-        keras.utils.set_random_seed(seed)
         normalization = fit_normalization(source.frames)
-        model = model_lib.build_seq2seq(
-            normalization.n_channels,
-            hidden_size=config.hidden_size,
-            source_length=config.source_length,
-            target_length=config.target_length,
-            tied=config.tied,
-            residual=config.residual,
-        )
+        model = training.initial_model(config.replace(seed=seed), normalization.n_channels)
         states, _ = embed_frames(model, normalization.transform(source.frames))
         run_dir.mkdir(parents=True, exist_ok=True)
         common._save_npy(states_path(0), states)

@@ -252,15 +252,7 @@ def train(
             segment_bounds, config.source_length + config.target_length
         )
 
-    keras.utils.set_random_seed(config.seed)
-    model = model_lib.build_seq2seq(
-        normalization.n_channels,
-        hidden_size=config.hidden_size,
-        source_length=config.source_length,
-        target_length=config.target_length,
-        tied=config.tied,
-        residual=config.residual,
-    )
+    model = initial_model(config, normalization.n_channels)
     trainer = _make_trainer(model, config)
     if not resume:
         write_json(run / NORMALIZATION_FILE, normalization.to_dict())
@@ -379,6 +371,27 @@ def train(
         history=history,
         best_step=best[1],
         best_monitor=best[0],
+    )
+
+
+def initial_model(config: TrainConfig, n_channels: int) -> Any:
+    """The predictor :func:`train` starts from: seeded by ``config.seed``, untrained.
+
+    Also the "untrained" control of the benchmarks: the same weights a run
+    begins with.
+    """
+    import keras
+
+    from mocap_seq2seq import model as model_lib
+
+    keras.utils.set_random_seed(config.seed)
+    return model_lib.build_seq2seq(
+        n_channels,
+        hidden_size=config.hidden_size,
+        source_length=config.source_length,
+        target_length=config.target_length,
+        tied=config.tied,
+        residual=config.residual,
     )
 
 
