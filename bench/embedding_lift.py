@@ -863,6 +863,10 @@ def run_ablation(args: argparse.Namespace, settings: Settings) -> None:
     machine = common.machine_string()
     chosen = select_variants(variants(settings), args.factors)
     trials = parse_trials(args.trials) if args.trials else list(ABLATION_TRIALS)
+    methods = [m.strip() for m in args.methods.split(",")] if args.methods else SEGMENTER_NAMES
+    unknown = sorted(set(methods) - set(SEGMENTER_NAMES))
+    if unknown:
+        raise SystemExit(f"unknown --methods {','.join(unknown)}; known: {','.join(SEGMENTER_NAMES)}")
     common.log(
         f"ablation -> {settings.ablation_csv} ({len(results.keys)} rows there); "
         f"{len(chosen)} values, trials {','.join(trials)}, seeds {args.seeds}"
@@ -872,7 +876,11 @@ def run_ablation(args: argparse.Namespace, settings: Settings) -> None:
     try:
         for variant, trial, seed in ablation_plan(chosen, trials, parse_ints(args.seeds)):
             base = {"factor": variant.factor, "value": variant.value, "trial": trial, "seed": seed}
-            todo = [(m, k) for m, k in METHODS if {**base, "method": m, "k_mode": k} not in results]
+            todo = [
+                (m, k)
+                for m, k in METHODS
+                if m in methods and {**base, "method": m, "k_mode": k} not in results
+            ]
             if not todo:
                 continue
             clock.check()
@@ -1510,6 +1518,11 @@ def main(argv: list[str] | None = None) -> None:
     ablation.add_argument("--trials", default=None, help="default 01,11,14; 'all' to confirm")
     ablation.add_argument(
         "--factors", default=None, help="e.g. hidden,tied or hidden=512 (default: all)"
+    )
+    ablation.add_argument(
+        "--methods",
+        default=None,
+        help="segmenters to score, e.g. kernel (default: kernel,kmeans,paper; paper is slow)",
     )
     ablation.add_argument(
         "--train-missing-defaults",

@@ -10,6 +10,7 @@ from mocap_cli import (
     embed_cmd,
     evaluate_cmd,
     info_cmd,
+    segment_cmd,
     train_cmd,
 )
 
@@ -20,5 +21,6 @@ def register(app: typer.Typer) -> None:
     app.command("cluster")(cluster_cmd.cluster)
     app.command("evaluate")(evaluate_cmd.evaluate)
     app.command("demo")(demo_cmd.demo)
+    app.command("segment")(segment_cmd.segment)
     app.command("convert")(convert_cmd.convert)
     app.command("info")(info_cmd.info)

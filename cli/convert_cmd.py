@@ -1,4 +1,4 @@
-"""`mocap convert`: raw CMU files -> the toolkit's HDF5 files."""
+"""`mocap convert`: raw motion capture (CMU release, BVH, ASF/AMC, Human3.6M) -> HDF5."""
 
 from __future__ import annotations
 
@@ -11,29 +11,116 @@ from mocap_cli.options import Overwrite
 
 
 def convert(
-    source_dir: Annotated[
-        Path,
+    sources: Annotated[
+        list[Path],
         typer.Argument(
-            help="Folder laid out like the CMU release: actions/<split>/<action>/<action>_<n>.txt "
-            "and subject86/{expmap,ground_truth}/.",
+            help="A folder laid out like the CMU release (actions/, subject86/); or BVH "
+            "files; or AMC files with their ASF; or a Human3.6M folder (S1..S11 with "
+            "<action>_<n>.txt) or such .txt files.",
             exists=True,
-            file_okay=False,
-            dir_okay=True,
+            metavar="SOURCE",
+            show_default=False,
         ),
     ],
-    output_dir: Annotated[
+    output: Annotated[
         Path | None,
         typer.Option(
-            "--output-dir",
+            "--output",
             "-o",
-            help="Where to write cmu_actions.h5 and cmu_subject86.h5 "
-            "\\[default: the clone's data/].",
+            "--output-dir",
+            help="CMU release: the folder for cmu_actions.h5 and cmu_subject86.h5 "
+            "\\[default: the clone's data/]. Other formats: the .h5 file "
+            "\\[default: <first file's name>.h5, or h36m.h5, in the current folder].",
+            show_default=False,
+        ),
+    ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(
+            "--labels",
+            help="Ground truth of the one converted sequence: a CSV of start,end,label rows "
+            "(0-based frames, end exclusive), e.g. a segments.csv of `mocap cluster`.",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    asf: Annotated[
+        Path | None,
+        typer.Option(
+            "--asf",
+            help="The ASF skeleton of the AMC files (or list it among the files).",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    action: Annotated[
+        str | None,
+        typer.Option(
+            "--action",
+            help="Store the sequences as takes of this action, so that `--data FILE "
+            "--actions ...` can concatenate them.",
+            show_default=False,
+        ),
+    ] = None,
+    frame_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--frame-rate",
+            help="Frames per second where the file does not say (AMC; CMU's are 120).",
             show_default=False,
         ),
     ] = None,
     overwrite: Overwrite = False,
 ) -> None:
-    """Convert raw CMU takes and subject-86 trials into compressed, deterministic HDF5."""
+    """Convert motion capture into the toolkit's compressed, deterministic HDF5.
+
+    Examples: `mocap convert ../shared/cmu`, `mocap convert walk.bvh --labels walk.csv`,
+    `mocap convert 86.asf 86_01.amc --frame-rate 120`, `mocap convert h36m/ -o h36m.h5`.
+    """
+    from mocap_seq2seq.errors import UsageError
+
+    if len(sources) == 1 and sources[0].is_dir() and _is_cmu_release(sources[0]):
+        extra = [
+            flag
+            for flag, value in (("--labels", labels), ("--asf", asf), ("--action", action))
+            if value is not None
+        ]
+        if extra:
+            raise UsageError(f"{extra[0]} does not apply to the CMU release folder.")
+        _convert_cmu(sources[0], output, overwrite)
+        return
+    from mocap_seq2seq.importers import import_motion, plan_import
+
+    plan = plan_import(sources, asf)
+    if output is None:
+        output = Path(("h36m" if plan.format == "h36m" else plan.files[0].stem) + ".h5")
+    elif output.is_dir():
+        raise UsageError(f"'{output}' is a folder.", "the path of the .h5 file to write")
+    with console.status("Converting...") as status:
+        path = import_motion(
+            sources,
+            output,
+            asf=asf,
+            labels=labels,
+            action=action,
+            frame_rate=frame_rate,
+            overwrite=overwrite,
+            progress=lambda name: status.update(f"Reading {name}"),
+        )
+    console.print(
+        f"[green]Wrote[/] {path} ({path.stat().st_size / 1e6:.1f} MB, {plan.format}, "
+        f"{len(plan.files)} file{'s' if len(plan.files) != 1 else ''}). "
+        f"Next: `mocap info --data {path}` or `mocap segment {path}`."
+    )
+
+
+def _is_cmu_release(folder: Path) -> bool:
+    return (folder / "actions").is_dir() or (folder / "subject86").is_dir()
+
+
+def _convert_cmu(source_dir: Path, output_dir: Path | None, overwrite: bool) -> None:
     from mocap_seq2seq.paths import CLONE_ROOT
     from mocap_seq2seq.store import convert_cmu
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from mocap_cli.console import console
-from mocap_cli.options import Actions, DataDir, Overwrite, Trial
+from mocap_cli.options import Actions, DataDir, DataFile, Overwrite, SequenceName, Trial
 
 
 def embed(
@@ -19,6 +19,8 @@ def embed(
     ],
     trial: Trial = None,
     actions: Actions = None,
+    data: DataFile = None,
+    sequence: SequenceName = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the --actions concatenation.")] = 0,
     output: Annotated[
         Path | None,
@@ -48,7 +50,7 @@ def embed(
 ) -> None:
     """Embed a sequence: every frame gets the decoder state that predicted it.
 
-    Without --trial or --actions, the sequence the run was trained on is embedded.
+    Without --trial, --actions or --data, the sequence the run was trained on is embedded.
     """
     from mocap_cli.backend import import_keras
 
@@ -67,10 +69,17 @@ def embed(
             f"'{target}' already exists.", fix="Pass --overwrite to replace it."
         )
     model, normalization, stored = load_run(run, best=best)
-    if trial is None and actions is None:
+    if trial is None and actions is None and data is None:
         source = source_from_description(stored.get("data", {}), data_dir)
     else:
-        source = select_source(trial=trial, actions=actions, seed=seed, data_dir=data_dir)
+        source = select_source(
+            trial=trial,
+            actions=actions,
+            seed=seed,
+            data_dir=data_dir,
+            data=data,
+            sequence=sequence,
+        )
     metadata = {
         "sequence": source.description,
         "name": source.name,

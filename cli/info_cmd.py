@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from mocap_cli.console import console
-from mocap_cli.options import DataDir
+from mocap_cli.options import DataDir, DataFile
 
 
-def info(data_dir: DataDir = None) -> None:
-    """List the shipped actions (case i) and subject-86 trials (case ii)."""
+def info(data_dir: DataDir = None, data: DataFile = None) -> None:
+    """List the shipped actions (case i) and subject-86 trials (case ii), or a --data file."""
     from rich.table import Table
 
     from mocap_seq2seq.store import catalogue
+
+    if data is not None:
+        _file_info(data)
+        return
 
     found = catalogue(data_dir)
     console.print(f"Data folder: [bold]{found.data_dir}[/]")
@@ -43,3 +47,31 @@ def info(data_dir: DataDir = None) -> None:
                 trial, frames, str(entry["n_segments"]), str(len(names)), ", ".join(names)
             )
         console.print(table)
+
+
+def _file_info(path: object) -> None:
+    """The sequences of one converted file, its skeleton and frame rates."""
+    from rich.table import Table
+
+    from mocap_seq2seq.store import read_sequence, read_skeleton, sequence_names
+
+    names = sequence_names(path)  # type: ignore[arg-type]
+    skeleton = read_skeleton(path)  # type: ignore[arg-type]
+    console.print(
+        f"[bold]{path}[/]: {len(names)} sequences; skeleton: "
+        + (f"{skeleton.n_joints} joints" if skeleton is not None else "none stored")
+    )
+    table = Table()
+    for column in ("sequence", "frames", "channels", "fps", "action / take", "labels"):
+        table.add_column(column, justify="right" if column in ("frames", "channels") else "left")
+    for name in names:
+        found = read_sequence(path, name, require_frames=False)  # type: ignore[arg-type]
+        table.add_row(
+            name,
+            f"{found.n_frames:,}" if found.frames is not None else "[dim]not available[/]",
+            str(found.n_channels or "–"),
+            f"{found.frame_rate:g}" if found.frame_rate else "–",
+            f"{found.action} #{found.take}" if found.action and found.take is not None else "–",
+            ", ".join(found.action_names) if found.labels is not None else "–",
+        )
+    console.print(table)

@@ -32,3 +32,21 @@ Actions = Annotated[
         show_default=False,
     ),
 ]
+DataFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--data",
+        help="A collection written by `mocap convert` (your BVH, ASF/AMC or Human3.6M "
+        "data); pick a sequence with --sequence, or takes to concatenate with --actions.",
+        show_default=False,
+    ),
+]
+SequenceName = Annotated[
+    str | None,
+    typer.Option(
+        "--sequence",
+        help="Which sequence of the converted file (`mocap info --data FILE` lists them); "
+        "may be left out when the file holds one.",
+        show_default=False,
+    ),
+]

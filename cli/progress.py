@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from mocap_cli.console import console
 
@@ -34,3 +36,69 @@ def window_progress(description: str) -> Iterator[Callable[[int, int], None]]:
             progress.update(task, completed=done, total=total)
 
         yield report
+
+
+def train_with_progress(
+    config: Any,
+    source: Any,
+    run_dir: Path,
+    segment_bounds: Any,
+    monitor_fn: Any,
+    resume: bool,
+    overwrite: bool,
+) -> Any:
+    """``training.train`` on a source, with a live bar: loss, steps/s, monitor, time left."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from mocap_seq2seq import training
+
+    with Progress(
+        TextColumn("[bold]training"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]}"),
+        TextColumn("{task.fields[rate]} steps/s"),
+        TextColumn("monitor {task.fields[monitor]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("train", total=config.steps, loss="-", rate="-", monitor="-")
+        first: list[float] = []
+
+        def report(step_report) -> None:  # type: ignore[no-untyped-def]
+            if not first:
+                first.append(step_report.seconds)
+                first.append(step_report.step - 1)
+            done = step_report.step - first[1]
+            rate = done / step_report.seconds if step_report.seconds > 0 else 0.0
+            progress.update(
+                task,
+                completed=step_report.step,
+                total=step_report.total_steps,
+                loss=f"{step_report.loss:.4f}",
+                rate=f"{rate:.1f}",
+                monitor="-" if step_report.monitor is None else f"{step_report.monitor:.3f}",
+            )
+
+        return training.train(
+            config,
+            source.frames,
+            run_dir,
+            data=source.description,
+            segment_bounds=segment_bounds,
+            monitor=monitor_fn,
+            progress=report,
+            log=progress.console.log,
+            resume=resume,
+            overwrite=overwrite,
+            root_columns=source.root_columns,
+        )

@@ -1,4 +1,10 @@
-"""Turn the sequence-selecting options (--trial, --actions, ...) into a SequenceSource."""
+"""Turn the sequence-selecting options (--trial, --actions, --data/--sequence) into a source.
+
+One selector for every command: the shipped subject-86 trials (``--trial``),
+case-(i) concatenations of single-action takes (``--actions`` /
+``--num-actions``, from the shipped CMU takes or from a ``--data`` file), and
+any sequence of a converted file (``--data FILE --sequence NAME``).
+"""
 
 from __future__ import annotations
 
@@ -16,22 +22,38 @@ def select_source(
     drop_root: bool = False,
     seed: int = 0,
     data_dir: Path | None = None,
+    data: Path | None = None,
+    sequence: str | None = None,
 ) -> Any:
-    """The sequence named on the command line (one of --trial, --actions, --num-actions)."""
+    """The sequence named on the command line."""
     from mocap_seq2seq import sources
     from mocap_seq2seq.concatenation import parse_actions
     from mocap_seq2seq.errors import UsageError
-    from mocap_seq2seq.store import catalogue
+    from mocap_seq2seq.store import catalogue, takes_catalogue
 
+    concatenating = actions is not None or num_actions is not None
+    if data is not None and trial is not None:
+        raise UsageError(
+            "--trial picks a shipped subject-86 trial; with --data, use --sequence.",
+            fix="For example `--data mine.h5 --sequence walk_01`.",
+        )
+    if sequence is not None and (data is None or concatenating):
+        raise UsageError(
+            "--sequence needs --data (and no --actions).",
+            fix="For example `--data mine.h5 --sequence walk_01`.",
+        )
+    if data is not None and not concatenating:
+        return sources.file_source(data, sequence)
     chosen = [trial is not None, actions is not None, num_actions is not None]
     if sum(chosen) != 1:
         raise UsageError(
-            "Say which sequence to use with exactly one of --trial, --actions or --num-actions.",
+            "Say which sequence to use with exactly one of --trial, --actions, --num-actions "
+            "or --data FILE [--sequence NAME].",
             fix="For example `--trial 01` or `--actions walking,running`.",
         )
     if trial is not None:
         return sources.trial_source(trial, data_dir)
-    available = catalogue(data_dir).actions
+    available = sorted(takes_catalogue(data)) if data is not None else catalogue(data_dir).actions
     names = parse_actions(actions, available) if actions is not None else None
     return sources.concatenation_source(
         actions=names,
@@ -41,4 +63,5 @@ def select_source(
         chunk_length=chunk_length,
         drop_root=drop_root,
         data_dir=data_dir,
+        data_file=data,
     )

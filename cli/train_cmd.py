@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 from mocap_cli.console import console
-from mocap_cli.options import Actions, DataDir, Overwrite, Trial
+from mocap_cli.options import Actions, DataDir, DataFile, Overwrite, SequenceName, Trial
+from mocap_cli.progress import train_with_progress
 
 
 class Preset(str, Enum):
@@ -33,6 +34,8 @@ def _opt(name: str, help: str) -> typer.models.OptionInfo:
 def train(
     trial: Trial = None,
     actions: Actions = None,
+    data: DataFile = None,
+    sequence: SequenceName = None,
     num_actions: Annotated[
         int | None,
         typer.Option(
@@ -155,7 +158,9 @@ def train(
     """Train a seq2seq predictor; its decoder states become the motion embedding.
 
     Examples: `mocap train --trial 01`, `mocap train --actions walking,running`,
-    `mocap train --num-actions 3 --total-num-actions 6 --seed 1`.
+    `mocap train --num-actions 3 --total-num-actions 6 --seed 1`,
+    `mocap train --data mine.h5 --sequence take_01`, `mocap train --data h36m.h5 --actions
+    walking,eating`.
     """
     from mocap_cli.backend import import_keras
 
@@ -181,6 +186,8 @@ def train(
             drop_root=drop_root,
             seed=seed,
             data_dir=data_dir,
+            data=data,
+            sequence=sequence,
         )
         changes = {
             key: value
@@ -218,8 +225,7 @@ def train(
 
         monitor_fn = make_monitor()
     _print_plan(source, config, run_dir, resume is not None)
-    result = _run_with_progress(
-        training.train,
+    result = train_with_progress(
         config,
         source,
         run_dir,
@@ -247,6 +253,9 @@ def _default_run_name(source: object) -> str:
     description = source.description  # type: ignore[attr-defined]
     if description["kind"] == "trial":
         return f"trial-{description['trial']}"
+    if description["kind"] == "file":
+        stem = Path(description["data_file"]).stem
+        return f"{stem}-{description['sequence']}".replace("/", "_")
     names = description["recipe"]["action_names"]
     return "actions-" + "-".join(names) + f"-seed{description['recipe']['seed']}"
 
@@ -307,61 +316,4 @@ def _print_plan(source: object, config: object, run_dir: Path, resuming: bool) -
         console.print(
             "  [yellow]paper protocol: windows cut inside ground-truth segments "
             "(uses the labels)[/]"
-        )
-
-
-def _run_with_progress(
-    train_fn, config, source, run_dir, segment_bounds, monitor_fn, resume, overwrite
-):  # type: ignore[no-untyped-def]
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(
-        TextColumn("[bold]training"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("loss {task.fields[loss]}"),
-        TextColumn("{task.fields[rate]} steps/s"),
-        TextColumn("monitor {task.fields[monitor]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
-        task = progress.add_task("train", total=config.steps, loss="-", rate="-", monitor="-")
-        first: list[float] = []
-
-        def report(step_report) -> None:  # type: ignore[no-untyped-def]
-            if not first:
-                first.append(step_report.seconds)
-                first.append(step_report.step - 1)
-            done = step_report.step - first[1]
-            rate = done / step_report.seconds if step_report.seconds > 0 else 0.0
-            progress.update(
-                task,
-                completed=step_report.step,
-                total=step_report.total_steps,
-                loss=f"{step_report.loss:.4f}",
-                rate=f"{rate:.1f}",
-                monitor="-" if step_report.monitor is None else f"{step_report.monitor:.3f}",
-            )
-
-        return train_fn(
-            config,
-            source.frames,
-            run_dir,
-            data=source.description,
-            segment_bounds=segment_bounds,
-            monitor=monitor_fn,
-            progress=report,
-            log=progress.console.log,
-            resume=resume,
-            overwrite=overwrite,
-            root_columns=source.root_columns,
         )

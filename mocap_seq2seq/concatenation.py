@@ -14,14 +14,14 @@ benchmarks report).
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.paths import resolve_data_dir
-from mocap_seq2seq.store import ACTIONS_FILE, file_digest, read_sequence, sequence_names
+from mocap_seq2seq.store import ACTIONS_FILE, file_digest, read_sequence, take_index
 
 #: Root-position channels of the 117-channel format.
 ROOT_POSITION_COLUMNS = (0, 1, 2)
@@ -39,7 +39,11 @@ class Piece:
 
 @dataclass(frozen=True)
 class Recipe:
-    """Everything needed to rebuild a concatenation, and nothing of its frames."""
+    """Everything needed to rebuild a concatenation, and nothing of its frames.
+
+    ``data_file`` is a file name inside the data folder (the shipped takes) or
+    an absolute path (a collection converted by the user, ``--data FILE``).
+    """
 
     pieces: tuple[Piece, ...]
     seed: int
@@ -188,18 +192,26 @@ def make_recipe(
     )
 
 
+def recipe_data_path(recipe: Recipe, data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """The collection file a recipe's takes come from."""
+    path = Path(recipe.data_file)
+    return path if path.is_absolute() else Path(resolve_data_dir(data_dir)) / path
+
+
 def build_concatenation(
     recipe: Recipe, data_dir: str | os.PathLike[str] | None = None
 ) -> Concatenation:
     """Rebuild the frames and labels a recipe describes."""
-    path = Path(resolve_data_dir(data_dir)) / recipe.data_file
-    names = set(sequence_names(path))
+    path = recipe_data_path(recipe, data_dir)
+    index = take_index(path)
     parts, labels = [], []
     previous_end: np.ndarray | None = None
     for piece in recipe.pieces:
-        name = f"{piece.action}_{piece.take}"
-        if name not in names:
-            raise UsageError(f"The recipe's take '{name}' is not in '{path}'.")
+        name = index.get((piece.action, piece.take))
+        if name is None:
+            raise UsageError(
+                f"The recipe's take {piece.take} of '{piece.action}' is not in '{path}'."
+            )
         frames = read_sequence(path, name).frames[piece.start : piece.end].astype(np.float64)
         columns = list(ROOT_POSITION_COLUMNS)
         if recipe.rebase_root:
@@ -226,14 +238,30 @@ def concatenate_actions(
     rebase_root: bool = True,
     drop_root: bool = False,
     data_dir: str | os.PathLike[str] | None = None,
+    data_file: str | os.PathLike[str] | None = None,
 ) -> Concatenation:
-    """Draw a recipe from the shipped takes and build it (see :func:`make_recipe`)."""
-    from mocap_seq2seq.store import catalogue
+    """Draw a recipe and build it (see :func:`make_recipe`).
 
-    found = catalogue(data_dir)
-    path = found.data_dir / ACTIONS_FILE
+    The takes come from the shipped CMU collection, or from ``data_file``, any
+    collection with single-action takes (a converted Human3.6M folder, say).
+    """
+    from mocap_seq2seq.store import takes_catalogue
+
+    if data_file is not None:
+        path = Path(data_file).resolve()
+        stored_name = str(path)
+    else:
+        path = Path(resolve_data_dir(data_dir)) / ACTIONS_FILE
+        stored_name = ACTIONS_FILE
+    takes = takes_catalogue(path)
+    if not takes:
+        raise UsageError(
+            f"'{path}' holds no single-action takes to concatenate.",
+            "sequences with an action and a take number",
+            "Convert a Human3.6M folder, or convert files with --action.",
+        )
     recipe = make_recipe(
-        found.takes,
+        takes,
         actions=actions,
         n_actions=n_actions,
         n_pieces=n_pieces,
@@ -243,4 +271,4 @@ def concatenate_actions(
         drop_root=drop_root,
         data_sha256=file_digest(path),
     )
-    return build_concatenation(recipe, data_dir)
+    return build_concatenation(replace(recipe, data_file=stored_name), data_dir)

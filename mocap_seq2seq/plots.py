@@ -307,6 +307,37 @@ def segmentation_bars(
     return figure
 
 
+def cluster_bar(
+    labels: Sequence[int] | np.ndarray,
+    *,
+    frame_rate: float | None = None,
+    title: str | None = None,
+) -> Figure:
+    """One horizontal bar of predicted clusters over time, for sequences without ground truth.
+
+    Example:
+    >>> figure = cluster_bar([0, 0, 1, 1, 0], frame_rate=120.0)
+    >>> len(figure.axes)
+    1
+    """
+    values = check_frame_labels(labels, "labels")
+    if values.size == 0:
+        raise UsageError("The labels are empty.", "at least one frame")
+    key = _colour_key(values, None, None, None)
+    end, unit = _time_axis(values.size, frame_rate)
+    figure = _new_figure((8.0, 1.4))
+    ax = figure.subplots(1, 1)
+    _label_bar(ax, key.frames(values), end, "clusters")
+    ax.set_xlabel(unit)
+    handles = [
+        Patch(color=key.true_colours[int(v)], label=f"cluster {int(v)}") for v in np.unique(values)
+    ]
+    figure.legend(handles=handles, loc="outside right upper", fontsize="small")
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
 def _scatter_labels(
     ax: Axes,
     points: np.ndarray,

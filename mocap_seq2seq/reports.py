@@ -11,6 +11,7 @@ import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rich.table import Table
@@ -157,16 +158,39 @@ def evaluation_png(
     title: str = "",
 ) -> bytes:
     """One PNG: segmentation bars (truth vs prediction) above the 3-D embedding panels."""
-    from PIL import Image
-
-    from mocap_seq2seq.plots import embedding_panels, figure_to_png_bytes, segmentation_bars
+    from mocap_seq2seq.plots import embedding_panels, segmentation_bars
 
     names = list(action_names) or None
     bars = segmentation_bars(
         labels_true, labels_pred, action_names=names, frame_rate=frame_rate, title=title or None
     )
     panels = embedding_panels(points, labels_true, labels_pred, action_names=names)
-    images = [Image.open(io.BytesIO(figure_to_png_bytes(figure))) for figure in (bars, panels)]
+    return _stack_pngs([bars, panels])
+
+
+def prediction_png(
+    labels_pred: np.ndarray,
+    points: np.ndarray,
+    *,
+    frame_rate: float | None = None,
+    title: str = "",
+) -> bytes:
+    """One PNG for a sequence without ground truth: the cluster bar above the 3-D embedding."""
+    from mocap_seq2seq.plots import cluster_bar, embedding_3d
+
+    bar = cluster_bar(labels_pred, frame_rate=frame_rate, title=title or None)
+    names = {int(v): f"cluster {int(v)}" for v in np.unique(labels_pred)}
+    cloud = embedding_3d(points, labels_pred, names=names, title="decoder states (PCA)")
+    return _stack_pngs([bar, cloud])
+
+
+def _stack_pngs(figures: Sequence[Any]) -> bytes:
+    """Render figures and stack the images vertically, centred, into one PNG."""
+    from PIL import Image
+
+    from mocap_seq2seq.plots import figure_to_png_bytes
+
+    images = [Image.open(io.BytesIO(figure_to_png_bytes(figure))) for figure in figures]
     width = max(image.width for image in images)
     canvas = Image.new("RGB", (width, sum(image.height for image in images)), "white")
     top = 0

@@ -303,3 +303,27 @@ def forward_kinematics(
     if use_offset_scale:
         positions *= skeleton.offset_scale
     return positions
+
+
+def up_axis(positions: np.ndarray) -> int:
+    """Guess which axis points up: the one along which the body is tallest.
+
+    Files disagree (CMU and most BVH are y-up, some exports z-up) and few say
+    so. A standing or moving person is taller than wide most of the time, so
+    the axis with the largest median (over frames) spread of the joints is
+    taken as up; ties go to y.
+
+    Args:
+        positions: ``(n_frames, n_joints, 3)`` joint positions.
+
+    Example:
+    >>> standing = np.zeros((2, 3, 3)); standing[:, 1, 2] = 1.0; standing[:, 2, 2] = 1.8
+    >>> up_axis(standing)
+    2
+    """
+    array = np.asarray(positions, dtype=np.float64)
+    if array.ndim != 3 or array.shape[-1] != 3:
+        raise UsageError(f"Positions of shape {array.shape}.", "(n_frames, n_joints, 3)")
+    spread = np.median(array.max(axis=1) - array.min(axis=1), axis=0)
+    best = int(np.argmax(spread))
+    return 1 if np.isclose(spread[best], spread[1]) else best

@@ -9,22 +9,40 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mocap_seq2seq.concatenation import Recipe, build_concatenation, concatenate_actions
-from mocap_seq2seq.errors import DataFileError, UsageError
+from mocap_seq2seq.concatenation import (
+    Recipe,
+    build_concatenation,
+    concatenate_actions,
+    recipe_data_path,
+)
+from mocap_seq2seq.errors import DataFileError, UnknownNameError, UsageError
 from mocap_seq2seq.features import ROOT_ORIENTATION_COLUMNS, unwrap_expmap
 from mocap_seq2seq.labels import labels_to_boundaries, labels_to_segments
 from mocap_seq2seq.paths import resolve_data_dir
-from mocap_seq2seq.store import SUBJECT86_FILE, file_digest, load_trial
+from mocap_seq2seq.skeleton import Skeleton
+from mocap_seq2seq.store import (
+    SUBJECT86_FILE,
+    collection_frame_rate,
+    file_digest,
+    load_trial,
+    read_sequence,
+    read_skeleton,
+    sequence_names,
+)
 
 #: Root-position channels of both CMU formats (117-channel takes, 96-channel trials).
 ROOT_POSITION_COLUMNS = (0, 1, 2)
 #: Tolerance, in frames, for a detected boundary in case (i), where no
 #: annotated window exists: the truth plus or minus this many frames.
 CASE_I_TOLERANCE = 25
+#: The same tolerance in seconds, for user files whose labels come without
+#: windows: 25 frames at the 120 fps of the CMU captures.
+TOLERANCE_SECONDS = CASE_I_TOLERANCE / 120.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,7 @@ class SequenceSource:
     action_names: tuple[str, ...]
     tolerance_windows: np.ndarray | None
     root_columns: tuple[int, ...] = ()
+    skeleton: Skeleton | None = None
 
     @property
     def segment_bounds(self) -> np.ndarray | None:
@@ -86,8 +105,13 @@ def concatenation_source(
     chunk_length: int | None = None,
     drop_root: bool = False,
     data_dir: str | os.PathLike[str] | None = None,
+    data_file: str | os.PathLike[str] | None = None,
 ) -> SequenceSource:
-    """A seeded case-(i) concatenation (see :mod:`mocap_seq2seq.concatenation`)."""
+    """A seeded case-(i) concatenation (see :mod:`mocap_seq2seq.concatenation`).
+
+    The takes come from the shipped CMU data, or from ``data_file`` (any
+    collection of single-action takes, e.g. a converted Human3.6M folder).
+    """
     built = concatenate_actions(
         actions=actions,
         n_actions=n_actions,
@@ -96,23 +120,89 @@ def concatenation_source(
         chunk_length=chunk_length,
         drop_root=drop_root,
         data_dir=data_dir,
+        data_file=data_file,
     )
-    return _from_concatenation(built)
+    return _from_concatenation(built, data_dir)
 
 
-def _from_concatenation(built: Any) -> SequenceSource:
+def _from_concatenation(built: Any, data_dir: str | os.PathLike[str] | None) -> SequenceSource:
+    path = recipe_data_path(built.recipe, data_dir)
+    rate = collection_frame_rate(path)
     boundaries = labels_to_boundaries(built.labels)
-    windows = np.stack([boundaries - CASE_I_TOLERANCE, boundaries + CASE_I_TOLERANCE], axis=1)
+    tolerance = CASE_I_TOLERANCE if rate is None else round(TOLERANCE_SECONDS * rate)
+    windows = np.stack([boundaries - tolerance, boundaries + tolerance], axis=1)
     pieces = "+".join(piece.action for piece in built.recipe.pieces)
     return SequenceSource(
         name=f"actions {pieces}",
         description={"kind": "concatenation", "recipe": built.recipe.to_dict()},
         frames=built.frames,
-        frame_rate=None,
+        frame_rate=rate,
         labels=built.labels,
         action_names=built.action_names,
         tolerance_windows=windows.reshape(-1, 2),
         root_columns=() if built.recipe.drop_root else ROOT_POSITION_COLUMNS,
+        skeleton=None if built.recipe.drop_root else read_skeleton(path),
+    )
+
+
+def file_source(path: str | os.PathLike[str], sequence: str | None = None) -> SequenceSource:
+    """One sequence of any collection file written by ``mocap convert`` (``--data FILE``).
+
+    Every converted format uses the layout of the shipped data: root position
+    in columns 0-2, root orientation as an exp map in 3-5 (unwrapped here, as
+    for the subject-86 trials). Without ``sequence`` the file must hold one
+    sequence with frames. Labels, when the file has them, are the ground truth;
+    boundary tolerance windows come from the file, else plus or minus
+    :data:`TOLERANCE_SECONDS`.
+    """
+    path = Path(path).resolve()
+    names = sequence_names(path)
+    if sequence is None:
+        with_frames = sequence_names(path, with_frames=True)
+        if len(with_frames) != 1:
+            raise UsageError(
+                f"'{path.name}' holds {len(with_frames)} sequences with frames; say which one.",
+                f"--sequence NAME, one of {', '.join(with_frames[:20])}"
+                + (" ..." if len(with_frames) > 20 else ""),
+            )
+        sequence = with_frames[0]
+    if sequence not in names:
+        raise UnknownNameError(
+            f"Unknown sequence '{sequence}' in '{path.name}'.",
+            f"one of {', '.join(names[:20])}" + (" ..." if len(names) > 20 else ""),
+            f"Run `mocap info --data {path.name}` to list them.",
+        )
+    found = read_sequence(path, sequence)
+    frames = found.frames
+    if frames is None:  # read_sequence refuses it; narrows the type
+        raise DataFileError(f"'{sequence}' has no frames.")
+    skeleton = read_skeleton(path)
+    if frames.shape[1] >= 6:
+        frames = unwrap_expmap(frames, ROOT_ORIENTATION_COLUMNS)
+    windows = None
+    if found.labels is not None:
+        if found.segments is not None and np.all(found.segments.earliest[:-1] >= 0):
+            windows = found.segments.tolerance_windows()
+        else:
+            boundaries = labels_to_boundaries(found.labels)
+            rate = found.frame_rate
+            tolerance = CASE_I_TOLERANCE if rate is None else round(TOLERANCE_SECONDS * rate)
+            windows = np.stack([boundaries - tolerance, boundaries + tolerance], axis=1)
+    return SequenceSource(
+        name=sequence,
+        description={
+            "kind": "file",
+            "data_file": str(path),
+            "sequence": sequence,
+            "data_sha256": file_digest(path),
+        },
+        frames=np.asarray(frames, dtype=np.float32),
+        frame_rate=found.frame_rate,
+        labels=found.labels,
+        action_names=found.action_names if found.labels is not None else (),
+        tolerance_windows=None if windows is None else windows.reshape(-1, 2),
+        root_columns=ROOT_POSITION_COLUMNS if frames.shape[1] >= 3 else (),
+        skeleton=skeleton,
     )
 
 
@@ -124,6 +214,9 @@ def source_from_description(
     if kind == "trial" and "trial" in description:
         source = trial_source(description["trial"], data_dir)
         stored = description.get("data_sha256")
+    elif kind == "file" and "data_file" in description:
+        source = file_source(description["data_file"], description.get("sequence"))
+        stored = description.get("data_sha256")
     elif kind == "concatenation":
         try:
             recipe = Recipe.from_dict(description["recipe"])
@@ -133,9 +226,9 @@ def source_from_description(
                 "a recipe written by `mocap train --actions`",
                 "Pass --actions explicitly, or train again.",
             ) from None
-        source = _from_concatenation(build_concatenation(recipe, data_dir))
+        source = _from_concatenation(build_concatenation(recipe, data_dir), data_dir)
         stored = recipe.data_sha256
-        path = resolve_data_dir(data_dir) / recipe.data_file
+        path = recipe_data_path(recipe, data_dir)
         if stored and file_digest(path) != stored:
             raise DataFileError(
                 f"'{path}' differs from the data the run was trained on.",

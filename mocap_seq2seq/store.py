@@ -29,6 +29,7 @@ timestamps; same input, same bytes) and atomic.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -273,10 +274,24 @@ def open_collection(path: str | os.PathLike[str]) -> Iterator[h5py.File]:
         handle.close()
 
 
-def sequence_names(path: str | os.PathLike[str]) -> list[str]:
-    """Names of the sequences in a collection file, in stored order."""
+def sequence_names(path: str | os.PathLike[str], *, with_frames: bool = False) -> list[str]:
+    """Names of the sequences in a collection file, in stored order (optionally only those
+    whose frames are available)."""
     with open_collection(path) as handle:
-        return list(handle["sequences"].keys())
+        group = handle["sequences"]
+        return [
+            name
+            for name in group.keys()
+            if not with_frames or bool(group[name].attrs["has_frames"])
+        ]
+
+
+def collection_frame_rate(path: str | os.PathLike[str]) -> float | None:
+    """The frame rate shared by a collection's sequences (None if unknown or mixed)."""
+    with open_collection(path) as handle:
+        rates = {float(group.attrs["frame_rate"]) for group in handle["sequences"].values()}
+    rate = rates.pop() if len(rates) == 1 else math.nan
+    return None if math.isnan(rate) else rate
 
 
 def read_sequence(
@@ -373,6 +388,32 @@ def file_digest(path: str | os.PathLike[str]) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def takes_catalogue(path: str | os.PathLike[str]) -> dict[str, list[tuple[int, int]]]:
+    """Single-action takes of a collection: action -> ``[(take, n_frames), ...]``.
+
+    Only sequences with frames, an action and a take number count (the CMU
+    takes, a converted Human3.6M folder, files converted with ``--action``).
+    """
+    found: dict[str, list[tuple[int, int]]] = {}
+    with open_collection(path) as handle:
+        for group in handle["sequences"].values():
+            action, take = str(group.attrs["action"]), int(group.attrs["take"])
+            if action and take >= 0 and bool(group.attrs["has_frames"]):
+                found.setdefault(action, []).append((take, int(group.attrs["n_frames"])))
+    return {action: sorted(takes) for action, takes in sorted(found.items())}
+
+
+def take_index(path: str | os.PathLike[str]) -> dict[tuple[str, int], str]:
+    """``(action, take) -> sequence name`` for the takes of a collection (names are free-form)."""
+    index: dict[tuple[str, int], str] = {}
+    with open_collection(path) as handle:
+        for name, group in handle["sequences"].items():
+            action, take = str(group.attrs["action"]), int(group.attrs["take"])
+            if action and take >= 0:
+                index[(action, take)] = name
+    return index
 
 
 # ----------------------------------------------------------------------------- the shipped data

@@ -1,0 +1,248 @@
+"""`mocap segment`: your own capture from file to report in one command."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from mocap_cli.console import console
+from mocap_cli.options import Overwrite, Seed, SequenceName
+from mocap_cli.train_cmd import Preset
+
+
+def segment(
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            help="A file written by `mocap convert` (.h5), or what `mocap convert` reads: "
+            "a BVH file, AMC file(s) with their ASF, Human3.6M .txt files.",
+            exists=True,
+            metavar="FILE",
+            show_default=False,
+        ),
+    ],
+    sequence: SequenceName = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(
+            "--labels",
+            help="Ground truth as a start,end,label CSV (0-based frames, end exclusive): "
+            "the report then scores the segmentation.",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    asf: Annotated[
+        Path | None,
+        typer.Option(
+            "--asf", help="The ASF skeleton of AMC files.", exists=True, show_default=False
+        ),
+    ] = None,
+    frame_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--frame-rate",
+            help="Frames per second where the file does not say (AMC).",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Report folder \\[default: reports/segment-<file name>]. Holds data.h5 (when "
+            "converted), run/, embedding.h5, clustering/ and report.html.",
+            show_default=False,
+        ),
+    ] = None,
+    preset: Annotated[
+        Preset,
+        typer.Option(
+            "--preset", help="Training preset (see `mocap train --help`; tiny: a quick smoke run)."
+        ),
+    ] = Preset.default,
+    steps: Annotated[
+        int | None,
+        typer.Option("--steps", help="Training steps \\[default: the preset's].", min=1),
+    ] = None,
+    seed: Seed = 0,
+    video: Annotated[
+        bool,
+        typer.Option("--video", help="Also animate the skeleton over the action bars."),
+    ] = False,
+    overwrite: Overwrite = False,
+) -> None:
+    """Convert, train, embed, cluster and report, for a capture of your own.
+
+    Rerunning after an interruption resumes the training from its last checkpoint.
+    Examples: `mocap segment walk.bvh`, `mocap segment walk.bvh --labels walk.csv --video`,
+    `mocap segment 86.asf 86_02.amc --frame-rate 120`, `mocap segment mine.h5 --sequence take2`.
+    """
+    started = time.monotonic()
+    from mocap_seq2seq.errors import OutputExistsError, UsageError
+
+    is_h5 = len(sources) == 1 and sources[0].suffix.lower() in (".h5", ".hdf5")
+    if is_h5 and (labels is not None or asf is not None or frame_rate is not None):
+        raise UsageError(
+            "--labels, --asf and --frame-rate apply when converting; this file is converted.",
+            fix="Pass the motion file itself, or convert it again with `mocap convert`.",
+        )
+    stem = sources[0].stem if sources[0].suffix.lower() != ".asf" else sources[-1].stem
+    target = output if output is not None else Path("reports") / f"segment-{stem}"
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"'{target}' is a file, not a folder.", fix="Pass another --output.")
+    run_dir = target / "run"
+    finished = (target / "report.html").is_file()
+    if finished and not overwrite:
+        raise OutputExistsError(f"'{target}' already holds a report.", fix="Pass --overwrite.")
+    resume = not overwrite and (run_dir / "checkpoint.json").is_file()
+
+    from mocap_seq2seq.sources import file_source
+
+    if is_h5:
+        data = sources[0]
+    else:
+        from mocap_seq2seq.importers import import_motion
+
+        data = target / "data.h5"
+        target.mkdir(parents=True, exist_ok=True)
+        with console.status("Converting...") as status:
+            import_motion(
+                sources,
+                data,
+                asf=asf,
+                labels=labels,
+                frame_rate=frame_rate,
+                overwrite=True,  # deterministic: the same input gives the same bytes
+                progress=lambda name: status.update(f"Reading {name}"),
+            )
+        console.print(f"[green]Converted[/] into {data}")
+    source = file_source(data, sequence)
+
+    from mocap_cli.backend import import_keras
+
+    from mocap_seq2seq import training
+    from mocap_seq2seq.windows import check_window
+
+    config = training.PRESETS[preset.value].replace(seed=seed)
+    if steps is not None:
+        config = config.replace(steps=steps)
+    check_window(source.frames.shape[0], config.source_length, config.target_length)
+    keras = import_keras()
+    from mocap_cli.progress import train_with_progress
+
+    from mocap_seq2seq.monitor import make_monitor
+
+    console.print(
+        f"{'Resuming' if resume else 'Training'} on [bold]{source.name}[/] "
+        f"({source.frames.shape[0]:,} frames x {source.frames.shape[1]} channels) -> {run_dir}"
+    )
+    result = train_with_progress(config, source, run_dir, None, make_monitor(), resume, not resume)
+    console.print(f"[green]Trained[/] in {result.seconds:.0f} s, loss {result.final_loss:.4f}.")
+
+    _report(source, run_dir, target, video, keras, started)
+
+
+def _report(
+    source: Any, run_dir: Path, target: Path, video: bool, keras: Any, started: float
+) -> None:
+    from mocap_cli.reporting import report_sequence
+    from rich.table import Table
+
+    from mocap_seq2seq.embedding import write_embedding
+    from mocap_seq2seq.labels import labels_to_segments
+    from mocap_seq2seq.reports import evaluation_markdown, evaluation_table, write_html_report
+    from mocap_seq2seq.results import write_clustering
+    from mocap_seq2seq.training import load_run
+
+    model, normalization, _ = load_run(run_dir)
+    found = report_sequence(
+        source.name, source, model, normalization, run_folder=run_dir, video=video, target=target
+    )
+    automatic = found.automatic
+    embedding_path = write_embedding(target / "embedding.h5", automatic.embedding, overwrite=True)
+    clustering = target / "clustering"
+    write_clustering(
+        clustering,
+        automatic.frame_labels,
+        {
+            "embedding": os.path.relpath(embedding_path.resolve(), clustering.resolve()),
+            "embedding_absolute": str(embedding_path.resolve()),
+            "method": automatic.method,
+            "parameters": {},
+            "k_mode": automatic.k_mode,
+            "paper_protocol": False,
+            "n_clusters": automatic.n_clusters,
+            "n_segments": automatic.n_segments,
+            "sequence": source.name,
+        },
+        overwrite=True,
+    )
+    rate = source.frame_rate
+    segments = Table(
+        title=f"{source.name}: {automatic.n_clusters} clusters, "
+        f"{automatic.n_segments} segments (automatic K)"
+    )
+    for column in ("start", "end", "seconds" if rate else "frames", "cluster"):
+        segments.add_column(column, justify="right")
+    rows = labels_to_segments(automatic.frame_labels)
+    for start, end, label in rows:
+        length = f"{(end - start) / rate:.1f}" if rate else str(end - start)
+        segments.add_row(str(start), str(end), length, str(label))
+    console.print(segments)
+    tables, markdown = [segments], [_segments_markdown(rows, rate)]
+    if found.evaluations:
+        scored = evaluation_table(found.evaluations, title=f"{source.name} against its labels")
+        console.print(scored)
+        tables.insert(0, scored)
+        markdown.insert(0, evaluation_markdown(found.evaluations, f"{source.name}"))
+    paragraphs = [
+        "Decoder states of a seq2seq predictor trained on this sequence alone, segmented "
+        "without labels by the toolkit's kernel segmenter (automatic K). "
+        + (
+            "Labels were given, so the segmentation is scored; 'oracle K' rows were told the "
+            "true numbers, and the 'raw poses' rows run the same segmenter on the poses."
+            if found.evaluations
+            else "No labels were given: nothing is scored."
+        ),
+        f"Backend: {keras.backend.backend()}, Keras {keras.__version__}. Files: embedding.h5, "
+        "clustering/ (frame_labels.csv, segments.csv, segments.json), run/.",
+        *found.notes,
+    ]
+    summary = {
+        "sequence": source.name,
+        "n_clusters": automatic.n_clusters,
+        "n_segments": automatic.n_segments,
+        "segments": [{"start": s, "end": e, "label": v} for s, e, v in rows],
+        "evaluations": [evaluation.to_dict() for evaluation in found.evaluations],
+    }
+    write_html_report(
+        target,
+        title=f"mocap-seq2seq: {source.name}",
+        paragraphs=paragraphs,
+        tables=tables,
+        markdown_tables=markdown,
+        figures=found.figures,
+        captions=found.captions,
+        summary=summary,
+    )
+    console.print(
+        f"[green]Report[/] {target / 'report.html'} (and report.md, figures/, clustering/) "
+        f"in {time.monotonic() - started:.0f} s."
+    )
+
+
+def _segments_markdown(rows: list[tuple[int, int, int]], rate: float | None) -> str:
+    lines = [
+        "| start | end | " + ("seconds" if rate else "frames") + " | cluster |",
+        "|---:|---:|---:|---:|",
+    ]
+    for start, end, label in rows:
+        length = f"{(end - start) / rate:.1f}" if rate else str(end - start)
+        lines.append(f"| {start} | {end} | {length} | {label} |")
+    return "\n".join(lines) + "\n"
