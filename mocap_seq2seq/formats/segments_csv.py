@@ -107,4 +107,8 @@ def read_segments_csv(path: str | os.PathLike[str], n_frames: int) -> LabelledSe
 
 
 def _is_int(text: str) -> bool:
-    return text.lstrip("+-").isdigit()
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
