@@ -87,7 +87,10 @@ ORACLE, AUTO = "oracle", "automatic"
 SEGMENTER_NAMES = ("kernel", "kmeans", "paper")
 METHODS = tuple((m, k) for m in SEGMENTER_NAMES for k in (ORACLE, AUTO))
 STATES, RAW, PCA95, PCAPR, UNTRAINED = "states", "raw", "pca-n95", "pca-pr", "untrained"
-FEATURES = (STATES, RAW, PCA95, PCAPR, UNTRAINED)
+#: States and poses side by side, each z-scored and scaled to equal total variance
+#: (kernel segmenter only): do the states add anything the poses lack?
+COMBINED = "states+raw"
+FEATURES = (STATES, RAW, PCA95, PCAPR, UNTRAINED, COMBINED)
 #: Steps between the checkpoints of the monitor study (and the trajectory runs).
 CHUNK = 250
 MONITOR_MAX_STEPS = 4000
@@ -373,6 +376,12 @@ def lift_plan(
             yield "actions", f"concat{concat}-no-root", seed, common.concat_loader(concat, True)
 
 
+def equal_weight(features: np.ndarray) -> np.ndarray:
+    """Z-scored columns (constant ones dropped), scaled so that the total variance is 1."""
+    kept = features[:, features.std(axis=0) > 1e-8]
+    return (kept - kept.mean(axis=0)) / kept.std(axis=0) / np.sqrt(kept.shape[1])
+
+
 def run_lift(args: argparse.Namespace, settings: Settings) -> None:
     results = common.ResultsCSV(settings.lift_csv, LIFT_COLUMNS, LIFT_KEY)
     clock = Clock(args.max_minutes)
@@ -389,7 +398,8 @@ def run_lift(args: argparse.Namespace, settings: Settings) -> None:
                 (f, m, k)
                 for f in FEATURES
                 for m, k in METHODS
-                if {**base, "features": f, "method": m, "k_mode": k} not in results
+                if (f != COMBINED or m == "kernel")
+                and {**base, "features": f, "method": m, "k_mode": k} not in results
             ]
             if not todo:
                 continue
@@ -416,6 +426,7 @@ def run_lift(args: argparse.Namespace, settings: Settings) -> None:
                     source.frames,
                     settings.lift_runs / "untrained" / workload / f"{sequence}-seed{seed}.npy",
                 ),
+                COMBINED: np.hstack([equal_weight(states), equal_weight(raw)]),
             }
             k, n_segments = common.oracle_counts(source.labels)
             common.log(
@@ -866,7 +877,8 @@ def run_ablation(args: argparse.Namespace, settings: Settings) -> None:
     methods = [m.strip() for m in args.methods.split(",")] if args.methods else SEGMENTER_NAMES
     unknown = sorted(set(methods) - set(SEGMENTER_NAMES))
     if unknown:
-        raise SystemExit(f"unknown --methods {','.join(unknown)}; known: {','.join(SEGMENTER_NAMES)}")
+        known = ",".join(SEGMENTER_NAMES)
+        raise SystemExit(f"unknown --methods {','.join(unknown)}; known: {known}")
     common.log(
         f"ablation -> {settings.ablation_csv} ({len(results.keys)} rows there); "
         f"{len(chosen)} values, trials {','.join(trials)}, seeds {args.seeds}"
@@ -989,7 +1001,9 @@ def lift_section(rows: list[dict[str, str]], figures: Path) -> tuple[list[str], 
         "`bench/segmentation.py`); `raw` = z-scored poses; `pca-n95` = PCA of the raw poses with "
         "as many components as the states' effective dimension n95 (components holding 95 % of "
         "the states' variance); `pca-pr` = the same with the participation ratio of the states "
-        "(rounded); `untrained` = decoder states of the same model, same seed, before training. "
+        "(rounded); `untrained` = decoder states of the same model, same seed, before training; "
+        "`states+raw` = both side by side, each z-scored and scaled to equal total variance "
+        "(kernel segmenter only). "
         "Lift = states − raw, paired per (sequence, seed). Per sequence: mean ± std over seeds; "
         "overall: mean ± std over sequences of the per-sequence means, `wins` = sequences where "
         "the states score higher, `p` = two-sided Wilcoxon signed-rank over sequences.\n"
@@ -1074,6 +1088,13 @@ def lift_section(rows: list[dict[str, str]], figures: Path) -> tuple[list[str], 
             facts[(title, method, k_mode, "ari-vs-untrained")] = common.mean_std(means_u)
             means_p = seq_means(lift(STATES, PCA95, method, k_mode, "ari"))
             cells.append(_signed(means_p))
+            means_c = seq_means(lift(COMBINED, RAW, method, k_mode, "ari"))
+            cells.append(_signed(means_c))
+            facts[(title, method, k_mode, "combined-vs-raw")] = (
+                common.mean_std(means_c),
+                sum(m > 0 for m in means_c),
+                len(means_c),
+            )
             overview.append(cells)
         lines.append("ARI per features (mean ± std over sequences) and lifts:\n")
         lines.append(
@@ -1086,6 +1107,7 @@ def lift_section(rows: list[dict[str, str]], figures: Path) -> tuple[list[str], 
                     "pca-n95",
                     "pca-pr",
                     "untrained",
+                    "states+raw",
                     "ΔARI states−raw",
                     "wins",
                     "p",
@@ -1094,6 +1116,7 @@ def lift_section(rows: list[dict[str, str]], figures: Path) -> tuple[list[str], 
                     "p",
                     "ΔARI states−untrained",
                     "ΔARI states−pca-n95",
+                    "ΔARI states+raw − raw",
                 ],
                 overview,
             )
@@ -1128,6 +1151,7 @@ def lift_section(rows: list[dict[str, str]], figures: Path) -> tuple[list[str], 
                         "pca-n95",
                         "pca-pr",
                         "untrained",
+                        "states+raw",
                         "ΔARI",
                         "acc states",
                         "acc raw",
@@ -1411,6 +1435,13 @@ def conclusion(
             + (f", Wilcoxon p = {p:.3f}" if math.isfinite(p) else "")
             + f"): {verdict}; trained − untrained {untrained:+.2f}."
         )
+        combined = lift_facts.get((title, method, k_mode, "combined-vs-raw"))
+        if combined and combined[2]:
+            (c_mean, _, _), c_wins, c_total = combined
+            lines.append(
+                f"  States and poses side by side: {c_mean:+.2f} ARI over the poses alone "
+                f"(higher on {c_wins}/{c_total} trials)."
+            )
     best = sorted(
         (
             (v[0][0], k)

@@ -75,6 +75,11 @@ def plan_import(
     asf_files = [p for p in items if p.suffix.lower() == ".asf"]
     if asf is not None:
         asf_files.append(Path(asf))
+    if asf is not None and not suffixes <= {".amc", ".asf"}:
+        raise UsageError(
+            "--asf gives the skeleton of AMC files, and no .amc file is being converted.",
+            "AMC files with --asf",
+        )
     if suffixes <= {".bvh"}:
         return ImportPlan("bvh", tuple(items))
     if suffixes <= {".amc", ".asf"}:

@@ -99,6 +99,33 @@ def write_h36m(root: Path) -> Path:
     return root
 
 
+def write_asf_amc(folder: Path, n_frames: int = 200, switch: int = 110) -> tuple[Path, Path]:
+    """A root with a spine (3 dofs) and an arm (rz only), and an AMC with two regimes."""
+    asf = folder / "two.asf"
+    asf.write_text(
+        ":version 1.10\n:name two\n:units\n  angle deg\n:root\n  order TX TY TZ RX RY RZ\n"
+        "  axis XYZ\n  position 0 0 0\n  orientation 0 0 0\n:bonedata\n"
+        "  begin\n    id 1\n    name spine\n    direction 0 1 0\n    length 3\n"
+        "    axis 0 0 0 XYZ\n    dof rx ry rz\n  end\n"
+        "  begin\n    id 2\n    name arm\n    direction 1 0 0\n    length 2\n"
+        "    axis 0 0 30 XYZ\n    dof rz\n  end\n"
+        ":hierarchy\n  begin\n    root spine\n    spine arm\n  end\n"
+    )
+    lines = [":FULLY-SPECIFIED", ":DEGREES"]
+    for frame in range(n_frames):
+        fast = frame >= switch
+        angle = np.sin(frame * (0.4 if fast else 0.1))
+        lines += [
+            str(frame + 1),
+            f"root {0.02 * frame:.4f} 0 0 0 {10 * angle:.4f} 0",
+            f"spine {15 * angle:.4f} 0 {5 * angle:.4f}",
+            f"arm {(60 if fast else 20) * angle:.4f}",
+        ]
+    amc = folder / "two_01.amc"
+    amc.write_text("\n".join(lines) + "\n")
+    return asf, amc
+
+
 def invoke(*args: str) -> tuple[int, str]:
     from mocap_cli.app import app
 
@@ -175,6 +202,13 @@ def test_file_source_selects_unwraps_and_rebuilds(tmp_path: Path) -> None:
     np.testing.assert_array_equal(rebuilt.frames, source.frames)
 
 
+def test_action_turns_converted_files_into_numbered_takes(tmp_path: Path) -> None:
+    files = [write_bvh(tmp_path / "b.bvh"), write_bvh(tmp_path / "a.bvh", switch=60)]
+    output = import_motion(files, tmp_path / "takes.h5", action="swing")
+    assert takes_catalogue(output) == {"swing": [(1, N_FRAMES), (2, N_FRAMES)]}
+    assert read_sequence(output, "a").take == 2  # numbered in the order given
+
+
 def test_h36m_folder_becomes_takes_and_concatenates(tmp_path: Path) -> None:
     from mocap_seq2seq.sources import concatenation_source
 
@@ -203,6 +237,8 @@ def test_conversion_refuses_mixtures_and_labels_for_many(tmp_path: Path) -> None
             tmp_path / "o.h5",
             labels=write_labels(tmp_path / "l.csv"),
         )
+    with pytest.raises(UsageError, match="--asf gives the skeleton of AMC files"):
+        import_motion([bvh], tmp_path / "o.h5", asf=bvh)
     assert not (tmp_path / "o.h5").exists()
 
 
@@ -299,3 +335,32 @@ def test_train_embed_on_a_converted_file_and_h36m_actions(tmp_path: Path) -> Non
     assert code == 0, output
     code, output = invoke("cluster", str(run / "embedding.h5"))
     assert code == 0, output
+
+
+def test_segment_takes_an_asf_amc_pair_to_a_report(tmp_path: Path) -> None:
+    asf, amc = write_asf_amc(tmp_path)
+    labels = tmp_path / "two.csv"
+    labels.write_text("0,110,slow\n110,200,fast\n")
+    target = tmp_path / "report"
+    code, output = invoke(
+        "segment",
+        str(asf),
+        str(amc),
+        "--labels",
+        str(labels),
+        "--frame-rate",
+        "120",
+        "--preset",
+        "tiny",
+        "--video",
+        "-o",
+        str(target),
+    )
+    assert code == 0, output
+    data = target / "data.h5"
+    assert read_sequence(data, "two_01").frame_rate == 120.0
+    skeleton = read_skeleton(data)
+    assert skeleton is not None and {"spine", "arm"} <= set(skeleton.joint_names)
+    assert list(target.glob("two_01.*"))
+    summary = json.loads((target / "summary.json").read_text())
+    assert summary["segments"][-1]["end"] == 200 and summary["evaluations"]
