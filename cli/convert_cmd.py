@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from mocap_cli.console import console
-from mocap_cli.options import Overwrite
+from mocap_cli.options import AsfFile, FrameRate, LabelsFile, Overwrite
 
 
 def convert(
@@ -34,27 +34,8 @@ def convert(
             show_default=False,
         ),
     ] = None,
-    labels: Annotated[
-        Path | None,
-        typer.Option(
-            "--labels",
-            help="Ground truth of the one converted sequence: a CSV of start,end,label rows "
-            "(0-based frames, end exclusive), e.g. a segments.csv of `mocap cluster`.",
-            exists=True,
-            dir_okay=False,
-            show_default=False,
-        ),
-    ] = None,
-    asf: Annotated[
-        Path | None,
-        typer.Option(
-            "--asf",
-            help="The ASF skeleton of the AMC files (or list it among the files).",
-            exists=True,
-            dir_okay=False,
-            show_default=False,
-        ),
-    ] = None,
+    labels: LabelsFile = None,
+    asf: AsfFile = None,
     action: Annotated[
         str | None,
         typer.Option(
@@ -64,14 +45,7 @@ def convert(
             show_default=False,
         ),
     ] = None,
-    frame_rate: Annotated[
-        float | None,
-        typer.Option(
-            "--frame-rate",
-            help="Frames per second where the file does not say (AMC; CMU's are 120).",
-            show_default=False,
-        ),
-    ] = None,
+    frame_rate: FrameRate = None,
     overwrite: Overwrite = False,
 ) -> None:
     """Convert motion capture into the toolkit's compressed, deterministic HDF5.

@@ -50,3 +50,32 @@ SequenceName = Annotated[
         show_default=False,
     ),
 ]
+LabelsFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--labels",
+        help="Ground truth of the one converted sequence: a CSV of start,end,label rows "
+        "(0-based frames, end exclusive), e.g. a segments.csv of `mocap cluster`.",
+        exists=True,
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+AsfFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--asf",
+        help="The ASF skeleton of the AMC files (or list it among the files).",
+        exists=True,
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+FrameRate = Annotated[
+    float | None,
+    typer.Option(
+        "--frame-rate",
+        help="Frames per second where the file does not say (AMC; CMU's are 120).",
+        show_default=False,
+    ),
+]

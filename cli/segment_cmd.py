@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from mocap_cli.console import console
-from mocap_cli.options import Overwrite, Seed, SequenceName
+from mocap_cli.options import AsfFile, FrameRate, LabelsFile, Overwrite, Seed, SequenceName
 from mocap_cli.train_cmd import Preset
 
 
@@ -25,31 +25,9 @@ def segment(
         ),
     ],
     sequence: SequenceName = None,
-    labels: Annotated[
-        Path | None,
-        typer.Option(
-            "--labels",
-            help="Ground truth as a start,end,label CSV (0-based frames, end exclusive): "
-            "the report then scores the segmentation.",
-            exists=True,
-            dir_okay=False,
-            show_default=False,
-        ),
-    ] = None,
-    asf: Annotated[
-        Path | None,
-        typer.Option(
-            "--asf", help="The ASF skeleton of AMC files.", exists=True, show_default=False
-        ),
-    ] = None,
-    frame_rate: Annotated[
-        float | None,
-        typer.Option(
-            "--frame-rate",
-            help="Frames per second where the file does not say (AMC).",
-            show_default=False,
-        ),
-    ] = None,
+    labels: LabelsFile = None,
+    asf: AsfFile = None,
+    frame_rate: FrameRate = None,
     output: Annotated[
         Path | None,
         typer.Option(
