@@ -303,7 +303,8 @@ def segmentation_bars(
     axes_pred.set_xlabel(unit)
     figure.legend(handles=key.handles, loc="outside right upper", fontsize="small")
     if title:
-        figure.suptitle(title)
+        # Over the bars, not the figure: a suptitle would run under the legend.
+        axes_true.set_title(title)
     return figure
 
 
