@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -49,16 +49,40 @@ TRAIN = [
 PAUSE = "2.5"
 
 
+#: Every process the tests start, so that teardown can stop any a failed test left behind.
+STARTED: list[subprocess.Popen] = []
+
+
+def _default_sigint() -> None:
+    # A shell that runs pytest in the background (`pytest &`, nohup) starts it with
+    # SIGINT ignored, children inherit that, and Python then never raises
+    # KeyboardInterrupt: give the child the handling a terminal user's process has.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(args: list[str], log: Path, **hooks: str) -> subprocess.Popen:
     env = dict(os.environ, OMP_NUM_THREADS="1", COLUMNS="200", **hooks)
     env.pop("MOCAP_DEBUG", None)
     with open(log, "w") as stderr:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [sys.executable, "-m", "mocap_cli.app", *args],
             stdout=subprocess.DEVNULL,
             stderr=stderr,
             env=env,
+            preexec_fn=_default_sigint,
         )
+    STARTED.append(process)
+    return process
+
+
+@pytest.fixture(autouse=True)
+def _stop_leftover_processes() -> Iterator[None]:
+    yield
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def wait_for(condition: Callable[[], bool], process: subprocess.Popen, log: Path) -> None:
