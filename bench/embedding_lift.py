@@ -1281,6 +1281,15 @@ def ablation_section(
             header += [f"ARI {method} {k_mode}", "Δ"]
         lines.append(common.markdown_table(header, table))
         lines.append("")
+        if factor == "hidden":
+            sizes = ", ".join(
+                f"{h}: {weights_megabytes(h):.2f} MB"
+                for h in sorted({int(DEFAULT_VALUES["hidden"])} | {int(v) for v in values})
+            )
+            lines.append(
+                f"What size costs: weights of the model (float32, {SUBJECT86_CHANNELS} "
+                f"channels) by hidden size, {sizes}.\n"
+            )
     # confirmation on other trials
     extra = [r for r in rows if r["trial"] not in trials_core and r["factor"] != "default"]
     if extra:
@@ -1307,6 +1316,18 @@ def ablation_section(
         )
         lines.append("")
     return lines, facts
+
+
+#: Channels of the subject-86 poses the models of this study see.
+SUBJECT86_CHANNELS = 62
+
+
+def weights_megabytes(hidden_size: int, n_channels: int = SUBJECT86_CHANNELS) -> float:
+    """Size of the predictor's weights in float32 MB, counted on the real Keras model."""
+    from mocap_seq2seq import training
+
+    config = dataclasses.replace(training.TrainConfig(), hidden_size=hidden_size)
+    return training.initial_model(config, n_channels).count_params() * 4 / 1e6
 
 
 def monitor_section(rows: list[dict[str, str]], figures: Path) -> tuple[list[str], dict[str, Any]]:
