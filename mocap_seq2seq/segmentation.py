@@ -569,6 +569,10 @@ class KernelSegmenter(Segmenter):
         linkage: how segment clusters are merged, one of :data:`SEGMENT_LINKAGES`.
             Defaults to ``"average"``.
 
+    Besides those of :class:`Segmenter`, ``fit`` sets ``segment_frames_``
+    (``(n_segments, 2)`` first and one-past-last frame of each change-point
+    segment, before clustering) and ``segment_distances_`` (their MMD matrix).
+
     Example:
     >>> from mocap_seq2seq.synthetic import piecewise_motion
     >>> from mocap_seq2seq.metrics import adjusted_rand
@@ -668,6 +672,12 @@ class KernelSegmenter(Segmenter):
                 segment_labels = fcluster(tree, t=self.distance_threshold, criterion="distance") - 1
         else:
             segment_labels = _cluster_distances(distances, self.n_clusters, self.linkage)
+        # Kept for inspection and for other read-outs of the same segments
+        # (bench/automatic_k.py compares ways of choosing K on them).
+        self.segment_frames_ = np.stack(
+            [starts * step, np.minimum(ends * step, n_frames)], axis=1
+        ).astype(np.int64)
+        self.segment_distances_ = distances
         point_labels = np.repeat(segment_labels, ends - starts)
         return np.repeat(point_labels, step)[:n_frames]
 

@@ -169,6 +169,22 @@ def test_segment_distances_zero_for_same_distribution():
     assert d[0, 1] > 0.5 and np.allclose(d, d.T)
 
 
+def test_kernel_segmenter_keeps_its_segments_and_their_distances():
+    motion = piecewise_motion(n_frames=1203, seed=1)
+    model = KernelSegmenter(n_segments=6, step=5, min_segment_length=20).fit(motion.frames)
+    spans = model.segment_frames_
+    assert spans.shape == (6, 2) and spans[0, 0] == 0 and spans[-1, 1] == 1203
+    np.testing.assert_array_equal(spans[1:, 0], spans[:-1, 1])  # contiguous, in order
+    d = model.segment_distances_
+    assert d.shape == (6, 6) and np.allclose(d, d.T) and np.allclose(np.diag(d), 0.0)
+    # segments given one label are closer to each other than to the rest, on average
+    labels = model.frame_labels_[spans[:, 0]]
+    same = labels[:, None] == labels[None, :]
+    off = ~np.eye(6, dtype=bool)
+    if (same & off).any():
+        assert d[same & off].mean() < d[~same].mean()
+
+
 def test_choose_n_clusters_refuses_nothing_and_finds_blobs():
     X = np.concatenate([np.zeros((10, 2)), np.ones((10, 2)) * 9]) + 0.01 * np.arange(20)[:, None]
     k = choose_n_clusters(X, lambda k: KMeansFrames(n_clusters=k).fit_predict(X))
