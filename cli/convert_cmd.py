@@ -17,7 +17,6 @@ def convert(
             help="A folder laid out like the CMU release (actions/, subject86/); or BVH "
             "files; or AMC files with their ASF; or a Human3.6M folder (S1..S11 with "
             "<action>_<n>.txt) or such .txt files.",
-            exists=True,
             metavar="SOURCE",
             show_default=False,
         ),

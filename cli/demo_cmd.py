@@ -67,7 +67,12 @@ def demo(
             "Say what to segment with exactly one of --trial or --actions.",
             fix="For example `mocap demo --trial 01` or `mocap demo --actions walking,running`.",
         )
-    default = Path("reports") / ("demo-" + ("trial-" + trial if trial else "actions"))
+    from mocap_seq2seq.store import normalize_trial
+
+    # --trial 1 and --trial 01 are one trial: one report folder.
+    default = Path("reports") / (
+        "demo-" + ("trial-" + normalize_trial(trial) if trial else "actions")
+    )
     target = output if output is not None else default
     if target.exists() and not target.is_dir():
         raise UsageError(f"'{target}' is a file, not a folder.", fix="Pass another --output.")

@@ -63,15 +63,9 @@ def embed(
     from mocap_seq2seq.sources import source_from_description
     from mocap_seq2seq.training import load_run
 
-    target = output if output is not None else run / "embedding.h5"
-    if target.exists() and not overwrite:
-        raise OutputExistsError(
-            f"'{target}' already exists.", fix="Pass --overwrite to replace it."
-        )
-    model, normalization, stored = load_run(run, best=best)
-    if trial is None and actions is None and data is None:
-        source = source_from_description(stored.get("data", {}), data_dir)
-    else:
+    source = None
+    if trial is not None or actions is not None or data is not None:
+        # A wrong name is the first thing to hear about, before any existing output.
         source = select_source(
             trial=trial,
             actions=actions,
@@ -80,6 +74,14 @@ def embed(
             data=data,
             sequence=sequence,
         )
+    target = output if output is not None else run / "embedding.h5"
+    if target.exists() and not overwrite:
+        raise OutputExistsError(
+            f"'{target}' already exists.", fix="Pass --overwrite to replace it."
+        )
+    model, normalization, stored = load_run(run, best=best)
+    if source is None:
+        source = source_from_description(stored.get("data", {}), data_dir)
     metadata = {
         "sequence": source.description,
         "name": source.name,

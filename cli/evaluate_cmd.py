@@ -43,7 +43,8 @@ def evaluate(
     if embedding.labels is None or embedding.tolerance_windows is None:
         raise MismatchError(
             f"The embedding of {clustering} has no ground truth to evaluate against.",
-            fix="Embed a subject-86 trial or a case-(i) concatenation.",
+            fix="Embed a subject-86 trial, a case-(i) concatenation, or a file converted "
+            "with `mocap convert --labels`.",
         )
     if labels.size != embedding.n_frames:
         raise MismatchError(

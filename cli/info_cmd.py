@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
+import typer
 from mocap_cli.console import console
-from mocap_cli.options import DataDir, DataFile
+from mocap_cli.options import DataDir
 
 
-def info(data_dir: DataDir = None, data: DataFile = None) -> None:
+def info(
+    data_dir: DataDir = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="A file written by `mocap convert`: list its sequences, actions and takes.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
     """List the shipped actions (case i) and subject-86 trials (case ii), or a --data file."""
     from rich.table import Table
 

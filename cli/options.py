@@ -79,3 +79,20 @@ FrameRate = Annotated[
         show_default=False,
     ),
 ]
+
+SourceLength = Annotated[
+    int | None,
+    typer.Option(
+        "--source-length",
+        help="Frames the encoder reads \\[default: from --preset].",
+        show_default=False,
+    ),
+]
+TargetLength = Annotated[
+    int | None,
+    typer.Option(
+        "--target-length",
+        help="Frames the decoder predicts \\[default: from --preset].",
+        show_default=False,
+    ),
+]

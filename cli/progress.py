@@ -29,6 +29,7 @@ def window_progress(description: str) -> Iterator[Callable[[int, int], None]]:
         TimeRemainingColumn(),
         console=console,
         transient=True,
+        disable=not console.is_terminal,  # a piped or logged run gets no blank bar line
     ) as progress:
         task = progress.add_task(description, total=None)
 
@@ -97,7 +98,8 @@ def train_with_progress(
             segment_bounds=segment_bounds,
             monitor=monitor_fn,
             progress=report,
-            log=progress.console.log,
+            # print, not console.log: the log's file:line column means nothing to a user
+            log=lambda message: progress.console.print(message, style="dim", highlight=False),
             resume=resume,
             overwrite=overwrite,
             root_columns=source.root_columns,

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from mocap_cli.console import console
-from mocap_cli.options import AsfFile, FrameRate, LabelsFile, Overwrite, Seed, SequenceName
+from mocap_cli.options import (
+    AsfFile,
+    FrameRate,
+    LabelsFile,
+    Overwrite,
+    Seed,
+    SequenceName,
+    SourceLength,
+    TargetLength,
+)
 from mocap_cli.train_cmd import Preset
 
 
@@ -19,7 +29,6 @@ def segment(
         typer.Argument(
             help="A file written by `mocap convert` (.h5), or what `mocap convert` reads: "
             "a BVH file, AMC file(s) with their ASF, Human3.6M .txt files.",
-            exists=True,
             metavar="FILE",
             show_default=False,
         ),
@@ -48,6 +57,8 @@ def segment(
         int | None,
         typer.Option("--steps", help="Training steps \\[default: the preset's].", min=1),
     ] = None,
+    source_length: SourceLength = None,
+    target_length: TargetLength = None,
     seed: Seed = 0,
     video: Annotated[
         bool,
@@ -64,6 +75,9 @@ def segment(
     started = time.monotonic()
     from mocap_seq2seq.errors import OutputExistsError, UsageError
 
+    missing = [path for path in sources if not path.exists()]
+    if missing:  # one line, as `mocap convert` says it (not Typer's framed usage error)
+        raise UsageError(f"'{missing[0]}' does not exist.", "existing motion files")
     is_h5 = len(sources) == 1 and sources[0].suffix.lower() in (".h5", ".hdf5")
     if is_h5 and (labels is not None or asf is not None or frame_rate is not None):
         raise UsageError(
@@ -79,7 +93,51 @@ def segment(
     if finished and not overwrite:
         raise OutputExistsError(f"'{target}' already holds a report.", fix="Pass --overwrite.")
     resume = not overwrite and (run_dir / "checkpoint.json").is_file()
+    created = not target.exists()
+    try:
+        _segment(
+            sources,
+            is_h5,
+            sequence,
+            labels,
+            asf,
+            frame_rate,
+            target,
+            resume,
+            preset,
+            steps,
+            source_length,
+            target_length,
+            seed,
+            video,
+            started,
+        )
+    except BaseException:
+        # Bad input found after the folder was made: leave nothing behind, unless a
+        # training checkpoint is there to resume from.
+        if created and target.is_dir() and not (run_dir / "checkpoint.json").is_file():
+            shutil.rmtree(target, ignore_errors=True)
+        raise
 
+
+def _segment(
+    sources: list[Path],
+    is_h5: bool,
+    sequence: str | None,
+    labels: Path | None,
+    asf: Path | None,
+    frame_rate: float | None,
+    target: Path,
+    resume: bool,
+    preset: Preset,
+    steps: int | None,
+    source_length: int | None,
+    target_length: int | None,
+    seed: int,
+    video: bool,
+    started: float,
+) -> None:
+    run_dir = target / "run"
     from mocap_seq2seq.sources import file_source
 
     if is_h5:
@@ -108,8 +166,8 @@ def segment(
     from mocap_seq2seq.windows import check_window
 
     config = training.PRESETS[preset.value].replace(seed=seed)
-    if steps is not None:
-        config = config.replace(steps=steps)
+    changes = {"steps": steps, "source_length": source_length, "target_length": target_length}
+    config = config.replace(**{key: value for key, value in changes.items() if value is not None})
     check_window(source.frames.shape[0], config.source_length, config.target_length)
     keras = import_keras()
     from mocap_cli.progress import train_with_progress

@@ -10,7 +10,16 @@ from typing import Annotated
 
 import typer
 from mocap_cli.console import console
-from mocap_cli.options import Actions, DataDir, DataFile, Overwrite, SequenceName, Trial
+from mocap_cli.options import (
+    Actions,
+    DataDir,
+    DataFile,
+    Overwrite,
+    SequenceName,
+    SourceLength,
+    TargetLength,
+    Trial,
+)
 from mocap_cli.progress import train_with_progress
 
 
@@ -67,12 +76,8 @@ def train(
         Preset, typer.Option("--preset", help="Starting hyper-parameters; options below override.")
     ] = Preset.default,
     hidden_size: Annotated[int | None, _opt("--hidden-size", "GRU units.")] = None,
-    source_length: Annotated[
-        int | None, _opt("--source-length", "Frames the encoder reads.")
-    ] = None,
-    target_length: Annotated[
-        int | None, _opt("--target-length", "Frames the decoder predicts.")
-    ] = None,
+    source_length: SourceLength = None,
+    target_length: TargetLength = None,
     batch_size: Annotated[int | None, _opt("--batch-size", "Windows per step.")] = None,
     steps: Annotated[int | None, _opt("--steps", "Optimisation steps.")] = None,
     learning_rate: Annotated[float | None, _opt("--learning-rate", "Adam learning rate.")] = None,
@@ -224,6 +229,10 @@ def train(
         from mocap_seq2seq.monitor import make_monitor
 
         monitor_fn = make_monitor()
+    if resume is None:  # refused before the plan and the progress bar are drawn
+        from mocap_seq2seq.windows import check_window
+
+        check_window(source.frames.shape[0], config.source_length, config.target_length)
     _print_plan(source, config, run_dir, resume is not None)
     result = train_with_progress(
         config,

@@ -101,7 +101,8 @@ def parse_actions(text: str, available: list[str]) -> list[str]:
         raise UsageError(
             f"Unknown action '{unknown[0]}'.",
             f"one of {', '.join(available)}",
-            "Run `mocap info` to list the actions.",
+            "Run `mocap info` to list the actions (`mocap info --data FILE` for a file of "
+            "your own).",
         )
     duplicated = sorted({name for name in names if names.count(name) > 1})
     if duplicated:

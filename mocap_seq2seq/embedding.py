@@ -36,7 +36,7 @@ import h5py
 import numpy as np
 
 from mocap_seq2seq.atomic import atomic_path, pause_for_tests
-from mocap_seq2seq.errors import DataFileError, OutputExistsError
+from mocap_seq2seq.errors import DataFileError, OutputExistsError, WindowError
 from mocap_seq2seq.windows import tile_windows, windows_at
 
 EMBEDDING_LAYOUT = "mocap_seq2seq/embedding/1"
@@ -95,7 +95,17 @@ def embed_frames(
 
     config = model_config(model)
     source_length, target_length = config["source_length"], config["target_length"]
-    tiling = tile_windows(normalized.shape[0], source_length, target_length, segment_bounds)
+    n_frames = normalized.shape[0]
+    if source_length + target_length > n_frames:
+        # The model's window was fixed when it was trained: say so, not "pass a shorter one".
+        raise WindowError(
+            f"This model reads {source_length} + {target_length} frames a window; the "
+            f"sequence has only {n_frames}.",
+            f"a sequence of at least {source_length + target_length} frames",
+            "Embed a longer sequence, or train a model with a shorter --source-length / "
+            "--target-length.",
+        )
+    tiling = tile_windows(n_frames, source_length, target_length, segment_bounds)
     source = windows_at(normalized, tiling.starts, source_length)
     _, window_states = predict_poses_and_states(
         model, source, batch_size=batch_size, progress=progress

@@ -58,7 +58,8 @@ def evaluation_table(evaluations: Sequence[Evaluation], title: str = "Evaluation
 
     def cells(group: Sequence[Evaluation]) -> list[str]:
         first = group[0]
-        k = f"{first.k_mode[:4]} {first.n_actions_true}/{first.n_clusters_pred}"
+        mode = "auto" if first.k_mode == "automatic" else first.k_mode
+        k = f"{mode} {first.n_actions_true}/{first.n_clusters_pred}"
         if len(group) > 1:
             k = first.k_mode
         values = [f"{np.mean([e.scores[key] for e in group]):.3f}" for key in TERMINAL_COLUMNS]

@@ -273,6 +273,10 @@ def train(
             },
         )
     else:
+        stored = json.loads((run / CONFIG_FILE).read_text())
+        if stored.get("train", {}).get("steps") != config.steps:
+            # A resume may extend the run: config.json says what it now trains to.
+            write_json(run / CONFIG_FILE, {**stored, "train": dataclasses.asdict(config)})
         state_file = run / json.loads((run / CHECKPOINT_FILE).read_text())["file"]
         try:
             trainer.load_state(state_file)
@@ -333,9 +337,9 @@ def train(
                 history["zero_velocity_mse"].append(zero_velocity_mse)
                 history["forecast_ratio"].append(last_ratio)
                 history["monitor"].append(last_monitor)
-                if last_monitor is not None:
-                    if config.keep_best and (best[0] is None or last_monitor > best[0]):
-                        best = (last_monitor, step)
+                if last_monitor is not None and (best[0] is None or last_monitor > best[0]):
+                    best = (last_monitor, step)
+                    if config.keep_best:
                         with atomic_path(run / BEST_WEIGHTS_FILE) as temporary:
                             model.save_weights(temporary)
                 _write_checkpoint(run, trainer, step, history)

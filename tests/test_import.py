@@ -138,10 +138,10 @@ def invoke(*args: str) -> tuple[int, str]:
 
 def test_segments_csv_builds_frame_labels(tmp_path: Path) -> None:
     path = tmp_path / "labels.csv"
-    path.write_text("# my labels\nstart,end,label\n0,2,walk\n2,5,jump \n5,6,walking\n")
+    path.write_text("# my labels\nstart,end,label\n0,2,walk\n2,5,jump  high \n5,6,walk\n")
     found = read_segments_csv(path, 6)
     assert found.labels.tolist() == [0, 0, 1, 1, 1, 0]
-    assert found.action_names == ("walking", "jump")
+    assert found.action_names == ("walk", "jump high")  # the user's names, spaces tidied
     assert found.starts.tolist() == [0, 2, 5] and found.ends.tolist() == [2, 5, 6]
 
 
@@ -312,6 +312,43 @@ def test_segment_takes_a_bvh_from_file_to_report(tmp_path: Path) -> None:
     code, output = invoke("evaluate", str(target / "clustering"), "--no-figure")
     assert code == 0, output
     assert "ARI" in output
+
+
+def test_segment_of_a_too_short_capture_leaves_nothing_and_takes_a_shorter_window(
+    tmp_path: Path,
+) -> None:
+    bvh = write_bvh(tmp_path / "short.bvh", n_frames=60, switch=30)
+    target = tmp_path / "report"
+    code, output = invoke("segment", str(bvh), "--preset", "tiny", "-o", str(target))
+    assert code == 2 and "does not fit a sequence of 60 frames" in output, output
+    assert "--source-length" in output
+    assert not target.exists()  # not even the converted data.h5
+    code, output = invoke(
+        "segment",
+        str(bvh),
+        "--preset",
+        "tiny",
+        "--steps",
+        "4",
+        "--source-length",
+        "10",
+        "--target-length",
+        "5",
+        "-o",
+        str(target),
+    )
+    assert code == 0, output
+    stored = json.loads((target / "run" / "config.json").read_text())
+    assert (stored["train"]["source_length"], stored["train"]["target_length"]) == (10, 5)
+    # The model's window is fixed: embedding a shorter sequence says so.
+    tiny = import_motion(
+        [write_bvh(tmp_path / "tiny.bvh", n_frames=12, switch=6)], tmp_path / "t.h5"
+    )
+    code, output = invoke(
+        "embed", str(target / "run"), "--data", str(tiny), "-o", str(tmp_path / "e.h5")
+    )
+    assert code == 2 and "This model reads 10 + 5 frames" in output, output
+    assert not (tmp_path / "e.h5").exists()
 
 
 def test_train_embed_on_a_converted_file_and_h36m_actions(tmp_path: Path) -> None:

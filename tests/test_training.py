@@ -54,6 +54,23 @@ def test_resume_gives_the_same_losses_as_one_run(frames: np.ndarray, tmp_path: P
     training.train(CONFIG.replace(steps=8), frames, tmp_path / "parts")
     resumed = training.train(CONFIG, frames, tmp_path / "parts", resume=True)
     np.testing.assert_allclose(resumed.history["loss"], whole.history["loss"], rtol=1e-4)
+    stored = json.loads((tmp_path / "parts" / "config.json").read_text())
+    assert stored["train"]["steps"] == 12  # the resume extended the run from 8
+
+
+def test_best_monitor_is_reported_across_a_resume_without_keep_best(
+    frames: np.ndarray, tmp_path: Path
+) -> None:
+    first = iter([0.3, 0.1])
+    training.train(
+        CONFIG.replace(steps=8), frames, tmp_path / "run", monitor=lambda m, x: next(first)
+    )
+    resumed = training.train(
+        CONFIG, frames, tmp_path / "run", resume=True, monitor=lambda m, x: 0.6
+    )
+    assert resumed.history["monitor"] == [0.3, 0.1, 0.6]
+    assert (resumed.best_step, resumed.best_monitor) == (12, 0.6)
+    assert not (tmp_path / "run" / "best.weights.h5").exists()
 
 
 def test_monitor_is_logged_and_best_kept(frames: np.ndarray, tmp_path: Path) -> None:

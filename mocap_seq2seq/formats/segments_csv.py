@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 
 from mocap_seq2seq.errors import BadDataError, DataFileError
-from mocap_seq2seq.labels import normalize_action_name
 
 
 @dataclass(frozen=True)
@@ -42,13 +41,16 @@ def read_segments_csv(path: str | os.PathLike[str], n_frames: int) -> LabelledSe
         n_frames: frames of the sequence the labels belong to; the segments
             must cover ``0..n_frames-1`` exactly.
 
+    Labels are the user's names, spaces tidied and nothing else: the alias
+    merge of the CMU ground truth (``walk`` -> ``walking``) is not applied.
+
     Example:
     >>> import tempfile, pathlib
     >>> file = pathlib.Path(tempfile.mkdtemp()) / "labels.csv"
     >>> _ = file.write_text("start,end,label\\n0,3,walk\\n3,5,jump\\n")
     >>> found = read_segments_csv(file, 5)
     >>> found.labels.tolist(), found.action_names
-    ([0, 0, 0, 1, 1], ('walking', 'jump'))
+    ([0, 0, 0, 1, 1], ('walk', 'jump'))
     """
     path = Path(path)
     try:
@@ -75,7 +77,7 @@ def read_segments_csv(path: str | os.PathLike[str], n_frames: int) -> LabelledSe
             )
         if not cells[2]:
             raise BadDataError(f"{path.name} line {number}: the label is empty.", "an action name")
-        rows.append((number, int(cells[0]), int(cells[1]), normalize_action_name(cells[2])))
+        rows.append((number, int(cells[0]), int(cells[1]), " ".join(cells[2].split())))
     if not rows:
         raise BadDataError(f"{path.name} holds no segments.", "start,end,label rows")
     expected_start = 0
