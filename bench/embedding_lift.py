@@ -662,6 +662,7 @@ DEFAULT_VALUES = {
     "fit": "per-trial",
     "readout": "step",
     "root": "position",
+    "objective": "MSE",
 }
 
 
@@ -687,6 +688,9 @@ def variants(settings: Settings) -> list[Variant]:
         Variant("window", "50/10", "train", {"source_length": 50, "target_length": 10}),
         Variant("window", "50/50", "train", {"source_length": 50, "target_length": 50}),
         Variant("model", "aged-paper-joint", "train", {"model_type": "aged-paper-joint"}),
+        # MSE plus a slow-feature term on the decoder states (model.slowness_loss)
+        Variant("objective", "slowness-0.1", "train", {"slowness": 0.1}),
+        Variant("objective", "slowness-1", "train", {"slowness": 1.0}),
         Variant("hidden", "512", "train", {"hidden_size": 512}),
         Variant("hidden", "1024", "train", {"hidden_size": 1024}, trials=("01",)),
     ]

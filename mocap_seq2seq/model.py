@@ -572,13 +572,40 @@ def load_variables(path: Path, variables: list[Any], kind: str) -> None:
         variable.assign(array)
 
 
+def slowness_loss(y_true: Any, states: Any) -> Any:
+    """How fast the decoder states move within a window, relative to how much they vary.
+
+    ``mean |s[t+1] - s[t]|^2`` per window, divided by the mean variance of the
+    state units over the batch: scale-free, and zero only for states that do
+    not change along a window. The denominator keeps the states from
+    collapsing to a constant to satisfy it. An auxiliary objective (slow
+    feature analysis): actions change slowly and the phase within a gait
+    cycle fast, so slow states should carry more of the action. ``y_true`` is
+    ignored (Keras passes one).
+
+    Example:
+    >>> steady = np.repeat(np.arange(4.0).reshape(4, 1, 1), 3, axis=1)  # 4 windows x 3 steps
+    >>> float(keras.ops.max(slowness_loss(None, steady)))
+    0.0
+    """
+    from keras import ops
+
+    step = ops.mean(ops.square(states[:, 1:] - states[:, :-1]), axis=(1, 2))
+    spread = ops.mean(ops.var(states, axis=(0, 1)))
+    return step / (spread + 1e-6)
+
+
 class Seq2SeqTrainer:
-    """Plain MSE training of the seq2seq predictor, with Adam and global clip norm.
+    """MSE training of the seq2seq predictor, with Adam and global clip norm.
+
+    With ``slowness > 0`` the loss adds ``slowness`` times :func:`slowness_loss`
+    of the decoder states (an experiment of ``bench/embedding_lift.py``).
 
     Args:
         model: a model made by :func:`build_seq2seq`.
         learning_rate: Adam learning rate. Default 1e-3.
         clip_norm: gradients are clipped to this global norm. Default 1.0.
+        slowness: weight of the slowness term. Default 0 (plain MSE).
 
     Example:
     >>> trainer = make_trainer(build_seq2seq(3, hidden_size=4, source_length=5, target_length=2))
@@ -588,20 +615,49 @@ class Seq2SeqTrainer:
 
     kind = "seq2seq"
 
-    def __init__(self, model: keras.Model, *, learning_rate: float = 1e-3, clip_norm: float = 1.0):
+    def __init__(
+        self,
+        model: keras.Model,
+        *,
+        learning_rate: float = 1e-3,
+        clip_norm: float = 1.0,
+        slowness: float = 0.0,
+    ):
         self.model = model
-        self.training_model = poses_model(model)
+        self.slowness = float(slowness)
         self.optimizer = make_optimizer(learning_rate, clip_norm)
-        self.training_model.compile(optimizer=self.optimizer, loss="mse")
+        if self.slowness > 0:
+            _check_is_seq2seq(model)
+            self.training_model = keras.Model(
+                model.input,
+                [model.get_layer(POSES_NAME).output, model.get_layer(STATES_NAME).output],
+                name=f"{model.name}_slow",
+            )
+            self.training_model.compile(
+                optimizer=self.optimizer,
+                loss=["mse", slowness_loss],
+                loss_weights=[1.0, self.slowness],
+            )
+        else:
+            self.training_model = poses_model(model)
+            self.training_model.compile(optimizer=self.optimizer, loss="mse")
 
     def train_on_batch(self, source: np.ndarray, target: np.ndarray) -> dict[str, float]:
-        logs = self.training_model.train_on_batch(
-            np.asarray(source, dtype="float32"),
-            np.asarray(target, dtype="float32"),
-            return_dict=True,
-        )
-        loss = float(logs["loss"])
-        return {"loss": loss, "mse": loss}
+        source = np.asarray(source, dtype="float32")
+        target = np.asarray(target, dtype="float32")
+        if self.slowness <= 0:
+            logs = self.training_model.train_on_batch(source, target, return_dict=True)
+            loss = float(logs["loss"])
+            return {"loss": loss, "mse": loss}
+        # The slowness term ignores its target: zeros of the states' shape.
+        hidden = self.model.get_layer(STATES_NAME).output.shape[-1]
+        unused = np.zeros((*target.shape[:2], hidden), dtype="float32")
+        logs = self.training_model.train_on_batch(source, [target, unused], return_dict=True)
+        return {
+            "loss": float(logs["loss"]),
+            "mse": float(logs[f"{POSES_NAME}_loss"]),
+            "slowness": float(logs[f"{STATES_NAME}_loss"]),
+        }
 
     def _state_variables(self) -> list[Any]:
         if not self.optimizer.built:
@@ -616,7 +672,11 @@ class Seq2SeqTrainer:
 
 
 def make_trainer(
-    model: keras.Model, *, learning_rate: float = 1e-3, clip_norm: float = 1.0
+    model: keras.Model,
+    *,
+    learning_rate: float = 1e-3,
+    clip_norm: float = 1.0,
+    slowness: float = 0.0,
 ) -> Trainer:
     """Return a :class:`Seq2SeqTrainer`: MSE on normalised poses, Adam with global clip norm.
 
@@ -624,5 +684,8 @@ def make_trainer(
         model: a model made by :func:`build_seq2seq`.
         learning_rate: Adam learning rate. Default 1e-3.
         clip_norm: global gradient norm clip. Default 1.0.
+        slowness: weight of :func:`slowness_loss` on the decoder states. Default 0.
     """
-    return Seq2SeqTrainer(model, learning_rate=learning_rate, clip_norm=clip_norm)
+    return Seq2SeqTrainer(
+        model, learning_rate=learning_rate, clip_norm=clip_norm, slowness=slowness
+    )

@@ -95,6 +95,9 @@ class TrainConfig:
             labels; only for reproducing the paper, labelled in every report).
         root_velocity: feed the root position as its frame-to-frame change
             (the columns come from the data: ``train(root_columns=...)``).
+        slowness: weight of a slow-feature term on the decoder states
+            (:func:`mocap_seq2seq.model.slowness_loss`; ``model_type="seq2seq"``
+            only). 0, plain next-pose MSE, is the default.
     """
 
     hidden_size: int = 256
@@ -112,6 +115,7 @@ class TrainConfig:
     keep_best: bool = False
     paper_protocol: bool = False
     root_velocity: bool = False
+    slowness: float = 0.0
 
     def __post_init__(self) -> None:
         positive = (
@@ -137,6 +141,13 @@ class TrainConfig:
                     f"The '{name}' of the training config must be a positive number. "
                     f"Got {value!r}.",
                 )
+        if not (isinstance(self.slowness, (int, float)) and math.isfinite(self.slowness)):
+            raise UsageError(f"The 'slowness' must be a number. Got {self.slowness!r}.")
+        if self.slowness < 0 or (self.slowness > 0 and self.model_type != "seq2seq"):
+            raise UsageError(
+                f"The 'slowness' must be 0 or more, and only applies to model_type "
+                f"'seq2seq'. Got {self.slowness!r} with '{self.model_type}'.",
+            )
         if self.model_type not in MODEL_TYPES:
             raise UsageError(
                 f"Unknown model type '{self.model_type}'.", f"one of {', '.join(MODEL_TYPES)}"
@@ -412,7 +423,10 @@ def _make_trainer(model: Any, config: TrainConfig) -> Any:
 
     if config.model_type == "seq2seq":
         return model_lib.make_trainer(
-            model, learning_rate=config.learning_rate, clip_norm=config.clip_norm
+            model,
+            learning_rate=config.learning_rate,
+            clip_norm=config.clip_norm,
+            slowness=config.slowness,
         )
     from mocap_seq2seq import aged
 

@@ -24,6 +24,7 @@ from mocap_seq2seq.model import (
     model_config,
     poses_model,
     predict_poses_and_states,
+    slowness_loss,
 )
 
 N_CHANNELS, HIDDEN, SOURCE, TARGET = 5, 8, 6, 4
@@ -302,3 +303,51 @@ def test_state_of_another_model_is_refused(tmp_path: Path) -> None:
         other.load_state(tmp_path / "state.h5")
     with pytest.raises(ModelFileError, match="does not exist"):
         other.load_state(tmp_path / "missing.h5")
+
+
+# --- the slowness experiment ------------------------------------------------------------
+
+
+def test_slowness_loss_known_answers() -> None:
+    rng = np.random.default_rng(0)
+    still = np.repeat(rng.normal(size=(6, 1, 3)), 5, axis=1)  # each window constant in time
+    assert np.allclose(keras.ops.convert_to_numpy(slowness_loss(None, still)), 0.0)
+    flicker = np.stack([np.ones((5, 3)) * (-1) ** t for t in range(4)], axis=1)  # (5, 4, 3)
+    # steps of size 2 every frame (squared 4) over a variance of 1: exactly 4 per window
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(slowness_loss(None, flicker)), 4.0, rtol=1e-5
+    )
+    states = rng.normal(size=(8, 5, 3))
+    np.testing.assert_allclose(  # scale-free: ten times the states, the same loss
+        keras.ops.convert_to_numpy(slowness_loss(None, 10 * states)),
+        keras.ops.convert_to_numpy(slowness_loss(None, states)),
+        rtol=1e-4,
+    )
+
+
+def test_slowness_trainer_slows_the_states_and_still_predicts() -> None:
+    source, target = _sine_windows(seed=1)
+
+    def trained(slowness: float) -> tuple[float, float]:
+        keras.utils.set_random_seed(0)
+        trainer = make_trainer(_model(), learning_rate=1e-2, slowness=slowness)
+        for _ in range(150):
+            logs = trainer.train_on_batch(source, target)
+        assert all(math.isfinite(v) for v in logs.values())
+        _, states = predict_poses_and_states(trainer.model, source)
+        return float(keras.ops.convert_to_numpy(slowness_loss(None, states)).mean()), logs["mse"]
+
+    plain_slowness, plain_mse = trained(0.0)
+    slow_slowness, slow_mse = trained(1.0)
+    assert slow_slowness < 0.7 * plain_slowness
+    assert slow_mse < 0.5  # the sine waves (variance 0.5) are still predicted
+
+
+def test_slowness_is_checked_in_the_config() -> None:
+    from mocap_seq2seq.training import TrainConfig
+
+    assert TrainConfig(slowness=0.5).slowness == 0.5
+    with pytest.raises(UsageError, match="slowness"):
+        TrainConfig(slowness=-1.0)
+    with pytest.raises(UsageError, match="slowness"):
+        TrainConfig(slowness=0.5, model_type="aged-paper-joint")
