@@ -691,6 +691,9 @@ def variants(settings: Settings) -> list[Variant]:
         # MSE plus a slow-feature term on the decoder states (model.slowness_loss)
         Variant("objective", "slowness-0.1", "train", {"slowness": 0.1}),
         Variant("objective", "slowness-1", "train", {"slowness": 1.0}),
+        Variant("objective", "slowness-3", "train", {"slowness": 3.0}),
+        # the candidate default: the slowness term at the default 1000 steps
+        Variant("objective", "slowness-1@1000", "train", {"slowness": 1.0, "steps": 1000}),
         Variant("hidden", "512", "train", {"hidden_size": 512}),
         Variant("hidden", "1024", "train", {"hidden_size": 1024}, trials=("01",)),
     ]
