@@ -184,15 +184,20 @@ def trained_embedding(
     )
 
 
+#: TrainConfig fields added after runs were cached, with the behaviour those runs had
+#: (absolute root position, plain MSE), whatever the library's default became since.
+PREDATING_FIELDS: dict[str, Any] = {"root_velocity": False, "slowness": 0.0}
+
+
 def _same_config(stored: dict[str, Any] | None, config: Any) -> bool:
     """Whether a cached run's config is ``config``; fields added to TrainConfig
-    after the run was cached count as their defaults."""
+    after the run was cached count as :data:`PREDATING_FIELDS`, else their defaults."""
     import dataclasses
 
     if stored is None:
         return False
     defaults = {f.name: f.default for f in dataclasses.fields(config)}
-    return {**defaults, **stored} == _config_dict(config)
+    return {**defaults, **PREDATING_FIELDS, **stored} == _config_dict(config)
 
 
 def _config_dict(config: Any) -> dict[str, Any]:

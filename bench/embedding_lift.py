@@ -220,8 +220,8 @@ class Settings:
         if reference.is_file():
             stored = json.loads(reference.read_text())["train"]
             values = {k: v for k, v in stored.items() if k in fields}
-            if "root_velocity" in fields and "root_velocity" not in stored:
-                values["root_velocity"] = False  # the runs predate the option: absolute root
+            for name, value in common.PREDATING_FIELDS.items():
+                values.setdefault(name, value)  # the runs predate the option
             return TrainConfig(**values).replace(seed=seed)
         return (
             TrainConfig(seed=seed) if not self.smoke else TrainConfig(seed=seed, steps=self.steps)

@@ -109,6 +109,14 @@ def train(
             show_default=False,
         ),
     ] = None,
+    slowness: Annotated[
+        float | None,
+        _opt(
+            "--slowness",
+            "Weight of a slow-feature term on the decoder states (0: next-pose MSE only; "
+            "seq2seq model type only).",
+        ),
+    ] = None,
     checkpoint_every: Annotated[
         int | None, _opt("--checkpoint-every", "Steps between checkpoints and monitor scores.")
     ] = None,
@@ -208,9 +216,12 @@ def train(
                 "model_type": model_type.value if model_type else None,
                 "checkpoint_every": checkpoint_every,
                 "root_velocity": root_velocity,
+                "slowness": slowness,
             }.items()
             if value is not None
         }
+        if model_type not in (None, ModelType.seq2seq) and slowness is None:
+            changes["slowness"] = 0.0  # a preset's slowness term is for the plain seq2seq
         config = training.PRESETS[preset.value].replace(
             seed=seed, keep_best=keep_best, paper_protocol=paper_protocol, **changes
         )

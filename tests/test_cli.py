@@ -121,6 +121,8 @@ def test_train_usage_errors(data_dir: Path) -> None:
         "train", "--trial", "01", "--source-length", "590", "--data-dir", str(data_dir)
     )
     assert code == 2 and "does not fit a sequence of 600 frames" in output
+    code, output = invoke("train", "--trial", "01", "--slowness", "-1", "--data-dir", str(data_dir))
+    assert code == 2 and "'slowness' must be 0 or more" in output
 
 
 def test_installed_console_script_starts() -> None:
