@@ -220,8 +220,13 @@ def train(
             }.items()
             if value is not None
         }
-        if model_type not in (None, ModelType.seq2seq) and slowness is None:
-            changes["slowness"] = 0.0  # a preset's slowness term is for the plain seq2seq
+        if model_type not in (None, ModelType.seq2seq):
+            if slowness:
+                raise UsageError(
+                    "--slowness applies to --model-type seq2seq only.",
+                    fix="Drop --slowness, or train the seq2seq model.",
+                )
+            changes["slowness"] = 0.0  # recorded as what AGED trains with
         config = training.PRESETS[preset.value].replace(
             seed=seed, keep_best=keep_best, paper_protocol=paper_protocol, **changes
         )
