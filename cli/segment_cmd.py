@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +23,23 @@ from mocap_cli.options import (
     TargetLength,
 )
 from mocap_cli.train_cmd import Preset
+
+
+@contextmanager
+def _removed_on_failure(folder: Path, *, keep_if: Path) -> Iterator[None]:
+    """Remove ``folder`` if this block made it and fails, unless ``keep_if`` exists by then.
+
+    Bad input found after the folder was made (a malformed file, a capture too short
+    for the window) leaves nothing behind; an interrupted training keeps its
+    checkpoint so that a rerun resumes.
+    """
+    created = not folder.exists()
+    try:
+        yield
+    except BaseException:
+        if created and folder.is_dir() and not keep_if.is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def segment(
@@ -93,95 +112,55 @@ def segment(
     if finished and not overwrite:
         raise OutputExistsError(f"'{target}' already holds a report.", fix="Pass --overwrite.")
     resume = not overwrite and (run_dir / "checkpoint.json").is_file()
-    created = not target.exists()
-    try:
-        _segment(
-            sources,
-            is_h5,
-            sequence,
-            labels,
-            asf,
-            frame_rate,
-            target,
-            resume,
-            preset,
-            steps,
-            source_length,
-            target_length,
-            seed,
-            video,
-            started,
+    with _removed_on_failure(target, keep_if=run_dir / "checkpoint.json"):
+        from mocap_seq2seq.sources import file_source
+
+        if is_h5:
+            data = sources[0]
+        else:
+            from mocap_seq2seq.importers import import_motion
+
+            data = target / "data.h5"
+            target.mkdir(parents=True, exist_ok=True)
+            with console.status("Converting...") as status:
+                import_motion(
+                    sources,
+                    data,
+                    asf=asf,
+                    labels=labels,
+                    frame_rate=frame_rate,
+                    overwrite=True,  # deterministic: the same input gives the same bytes
+                    progress=lambda name: status.update(f"Reading {name}"),
+                )
+            console.print(f"[green]Converted[/] into {data}")
+        source = file_source(data, sequence)
+
+        from mocap_cli.backend import import_keras
+
+        from mocap_seq2seq import training
+        from mocap_seq2seq.windows import check_window
+
+        config = training.PRESETS[preset.value].replace(seed=seed)
+        changes = {"steps": steps, "source_length": source_length, "target_length": target_length}
+        config = config.replace(
+            **{key: value for key, value in changes.items() if value is not None}
         )
-    except BaseException:
-        # Bad input found after the folder was made: leave nothing behind, unless a
-        # training checkpoint is there to resume from.
-        if created and target.is_dir() and not (run_dir / "checkpoint.json").is_file():
-            shutil.rmtree(target, ignore_errors=True)
-        raise
+        check_window(source.frames.shape[0], config.source_length, config.target_length)
+        keras = import_keras()
+        from mocap_cli.progress import train_with_progress
 
+        from mocap_seq2seq.monitor import make_monitor
 
-def _segment(
-    sources: list[Path],
-    is_h5: bool,
-    sequence: str | None,
-    labels: Path | None,
-    asf: Path | None,
-    frame_rate: float | None,
-    target: Path,
-    resume: bool,
-    preset: Preset,
-    steps: int | None,
-    source_length: int | None,
-    target_length: int | None,
-    seed: int,
-    video: bool,
-    started: float,
-) -> None:
-    run_dir = target / "run"
-    from mocap_seq2seq.sources import file_source
+        console.print(
+            f"{'Resuming' if resume else 'Training'} on [bold]{source.name}[/] "
+            f"({source.frames.shape[0]:,} frames x {source.frames.shape[1]} channels) -> {run_dir}"
+        )
+        result = train_with_progress(
+            config, source, run_dir, None, make_monitor(), resume, not resume
+        )
+        console.print(f"[green]Trained[/] in {result.seconds:.0f} s, loss {result.final_loss:.4f}.")
 
-    if is_h5:
-        data = sources[0]
-    else:
-        from mocap_seq2seq.importers import import_motion
-
-        data = target / "data.h5"
-        target.mkdir(parents=True, exist_ok=True)
-        with console.status("Converting...") as status:
-            import_motion(
-                sources,
-                data,
-                asf=asf,
-                labels=labels,
-                frame_rate=frame_rate,
-                overwrite=True,  # deterministic: the same input gives the same bytes
-                progress=lambda name: status.update(f"Reading {name}"),
-            )
-        console.print(f"[green]Converted[/] into {data}")
-    source = file_source(data, sequence)
-
-    from mocap_cli.backend import import_keras
-
-    from mocap_seq2seq import training
-    from mocap_seq2seq.windows import check_window
-
-    config = training.PRESETS[preset.value].replace(seed=seed)
-    changes = {"steps": steps, "source_length": source_length, "target_length": target_length}
-    config = config.replace(**{key: value for key, value in changes.items() if value is not None})
-    check_window(source.frames.shape[0], config.source_length, config.target_length)
-    keras = import_keras()
-    from mocap_cli.progress import train_with_progress
-
-    from mocap_seq2seq.monitor import make_monitor
-
-    console.print(
-        f"{'Resuming' if resume else 'Training'} on [bold]{source.name}[/] "
-        f"({source.frames.shape[0]:,} frames x {source.frames.shape[1]} channels) -> {run_dir}"
-    )
-    result = train_with_progress(config, source, run_dir, None, make_monitor(), resume, not resume)
-    console.print(f"[green]Trained[/] in {result.seconds:.0f} s, loss {result.final_loss:.4f}.")
-
-    _report(source, run_dir, target, video, keras, started)
+        _report(source, run_dir, target, video, keras, started)
 
 
 def _report(

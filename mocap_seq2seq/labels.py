@@ -23,17 +23,22 @@ from mocap_seq2seq.errors import UsageError
 ACTION_ALIASES: dict[str, str] = {"walk": "walking"}
 
 
-def normalize_action_name(name: str) -> str:
-    """Strip stray spaces and merge aliases (``"walk "`` -> ``"walking"``).
+def normalize_action_name(name: str, *, aliases: bool = True) -> str:
+    """Strip stray spaces and, with ``aliases``, merge aliases (``"walk "`` -> ``"walking"``).
+
+    The aliases are a fix of the CMU ground truth; user labels keep their names
+    (``aliases=False``).
 
     Example:
     >>> normalize_action_name(" walk ")
     'walking'
+    >>> normalize_action_name(" walk  fast", aliases=False)
+    'walk fast'
     >>> normalize_action_name("knee shot")
     'knee shot'
     """
     stripped = " ".join(name.split())
-    return ACTION_ALIASES.get(stripped, stripped)
+    return ACTION_ALIASES.get(stripped, stripped) if aliases else stripped
 
 
 def check_frame_labels(labels: Sequence[int] | np.ndarray, name: str = "labels") -> np.ndarray:

@@ -588,8 +588,7 @@ def slowness_loss(y_true: Any, states: Any) -> Any:
     >>> float(keras.ops.max(slowness_loss(None, steady)))
     0.0
     """
-    from keras import ops
-
+    ops = keras.ops
     step = ops.mean(ops.square(states[:, 1:] - states[:, :-1]), axis=(1, 2))
     spread = ops.mean(ops.var(states, axis=(0, 1)))
     return step / (spread + 1e-6)
@@ -628,6 +627,7 @@ class Seq2SeqTrainer:
         self.optimizer = make_optimizer(learning_rate, clip_norm)
         if self.slowness > 0:
             _check_is_seq2seq(model)
+            self._n_states = int(model.get_layer(STATES_NAME).output.shape[-1])
             self.training_model = keras.Model(
                 model.input,
                 [model.get_layer(POSES_NAME).output, model.get_layer(STATES_NAME).output],
@@ -650,8 +650,7 @@ class Seq2SeqTrainer:
             loss = float(logs["loss"])
             return {"loss": loss, "mse": loss}
         # The slowness term ignores its target: zeros of the states' shape.
-        hidden = self.model.get_layer(STATES_NAME).output.shape[-1]
-        unused = np.zeros((*target.shape[:2], hidden), dtype="float32")
+        unused = np.zeros((*target.shape[:2], self._n_states), dtype="float32")
         logs = self.training_model.train_on_batch(source, [target, unused], return_dict=True)
         return {
             "loss": float(logs["loss"]),

@@ -295,10 +295,6 @@ def train(
             },
         )
     else:
-        stored = json.loads((run / CONFIG_FILE).read_text())
-        if stored.get("train", {}).get("steps") != config.steps:
-            # A resume may extend the run: config.json says what it now trains to.
-            write_json(run / CONFIG_FILE, {**stored, "train": dataclasses.asdict(config)})
         state_file = run / json.loads((run / CHECKPOINT_FILE).read_text())["file"]
         try:
             trainer.load_state(state_file)
@@ -538,6 +534,9 @@ def _load_resume(
         history.setdefault(key, values)
     if config.steps <= step:
         config = config.replace(steps=step)
+    if stored["train"].get("steps") != config.steps:
+        # A resume may extend the run: config.json says what it now trains to.
+        write_json(run / CONFIG_FILE, {**stored, "train": dataclasses.asdict(config)})
     remove_stale_temporaries(run)
     return config, normalization, step, history
 

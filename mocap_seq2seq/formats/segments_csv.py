@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from mocap_seq2seq.errors import BadDataError, DataFileError
+from mocap_seq2seq.labels import normalize_action_name
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,8 @@ def read_segments_csv(path: str | os.PathLike[str], n_frames: int) -> LabelledSe
             )
         if not cells[2]:
             raise BadDataError(f"{path.name} line {number}: the label is empty.", "an action name")
-        rows.append((number, int(cells[0]), int(cells[1]), " ".join(cells[2].split())))
+        name = normalize_action_name(cells[2], aliases=False)  # the user's names, no CMU merge
+        rows.append((number, int(cells[0]), int(cells[1]), name))
     if not rows:
         raise BadDataError(f"{path.name} holds no segments.", "start,end,label rows")
     expected_start = 0
