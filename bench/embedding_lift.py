@@ -1435,6 +1435,7 @@ def monitor_section(rows: list[dict[str, str]], figures: Path) -> tuple[list[str
         runs[(r["trial"], r["seed"])].append(r)
     targets = [f"{m}_{k}_ari" for m, k in MONITOR_SEGMENTERS]
     table = []
+    columns: dict[str, list[float]] = defaultdict(list)  # for the mean row
     for (trial, seed), run in sorted(runs.items()):
         run.sort(key=lambda r: int(r["step"]))
         monitor = np.array([_f(r, "monitor") for r in run])
@@ -1445,6 +1446,7 @@ def monitor_section(rows: list[dict[str, str]], figures: Path) -> tuple[list[str
             rho = spearmanr(monitor[ok], y[ok]).statistic if ok.sum() >= 4 else math.nan
             cells.append("–" if not math.isfinite(rho) else f"{rho:+.2f}")
             facts[(trial, seed, target)] = rho
+            columns[target].append(rho)
         y = np.array([_f(r, "kernel_oracle_ari") for r in run])
         trained = [i for i, r in enumerate(run) if int(r["step"]) > 0]
         if trained:
@@ -1454,13 +1456,26 @@ def monitor_section(rows: list[dict[str, str]], figures: Path) -> tuple[list[str
                 f"{np.nanmax(y):.2f}",
                 f"{y[-1]:.2f}",
             ]
+            columns["pick"].append(float(y[pick]))
+            columns["best"].append(float(np.nanmax(y)))
+            columns["last"].append(float(y[-1]))
         else:
             cells += ["–", "–", "–"]
         fr = np.array([_f(r, "forecast_ratio") for r in run])
         ok = np.isfinite(fr) & np.isfinite(y)
         rho = spearmanr(fr[ok], y[ok]).statistic if ok.sum() >= 4 else math.nan
         cells.append("–" if not math.isfinite(rho) else f"{rho:+.2f}")
+        columns["forecast"].append(rho)
         table.append(cells)
+
+    def mean(key: str, signed: bool) -> str:
+        values = [v for v in columns[key] if math.isfinite(v)]
+        return f"{np.mean(values):{'+' if signed else ''}.2f}" if values else "–"
+
+    table.append(
+        ["mean", "", "", "", *[mean(t, True) for t in targets]]
+        + [mean("pick", False), mean("best", False), mean("last", False), mean("forecast", True)]
+    )
     lines.append(
         common.markdown_table(
             [

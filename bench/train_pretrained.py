@@ -117,6 +117,16 @@ def main(argv: list[str] | None = None) -> None:
             f"{name}: {seconds:.0f} s; automatic ARI {metrics['automatic']['ari']:.3f}, "
             f"oracle ARI {metrics['oracle']['ari']:.3f}"
         )
+    trials = [entry for key, entry in read_manifest().items() if key.startswith("trial-")]
+    if trials:  # the figure the README quotes
+        means = {
+            mode: sum(entry["metrics"][mode]["ari"] for entry in trials) / len(trials)
+            for mode in ("oracle", "automatic")
+        }
+        log(
+            f"{len(trials)} subject-86 models: mean ARI {means['oracle']:.2f} oracle, "
+            f"{means['automatic']:.2f} automatic"
+        )
 
 
 if __name__ == "__main__":
