@@ -13,7 +13,6 @@ import os
 import sys
 from typing import Annotated, Any
 
-import click
 import typer
 from mocap_cli import commands
 from mocap_cli.console import error_console
@@ -23,10 +22,10 @@ from typer.core import TyperGroup
 class _ErrorBoundaryGroup(TyperGroup):
     """Runs a command and turns the library's errors into one line and an exit code."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: typer.Context) -> list[str]:
         return list(self.commands)  # definition order, not alphabetical
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         from mocap_seq2seq.errors import MocapError
 
         try:
@@ -43,7 +42,7 @@ class _ErrorBoundaryGroup(TyperGroup):
             raise typer.Exit(130) from None
 
 
-def _debug(ctx: click.Context) -> bool:
+def _debug(ctx: typer.Context) -> bool:
     return bool(ctx.obj and ctx.obj.get("debug")) or os.environ.get("MOCAP_DEBUG") == "1"
 
 
