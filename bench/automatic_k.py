@@ -39,8 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402 - bench/ is put on the path just above
 
 from mocap_seq2seq.atomic import write_text  # noqa: E402
-from mocap_seq2seq.metrics import adjusted_rand  # noqa: E402
-from mocap_seq2seq.segmentation import KernelSegmenter  # noqa: E402
+from mocap_seq2seq.segment.metrics import adjusted_rand  # noqa: E402
+from mocap_seq2seq.segment.segmentation import KernelSegmenter  # noqa: E402
 
 OUTPUT = common.RESULTS_DIR / "automatic_k.md"
 RUNS = common.SCRATCH_DIR / "runs"

@@ -34,9 +34,9 @@ OBJECTIVES = {"MSE": 0.0, "MSE + 3 x slowness": 3.0}
 
 
 def run(concats: list[int], seeds: list[int]) -> None:
-    from mocap_seq2seq.metrics import adjusted_rand, hungarian_accuracy
-    from mocap_seq2seq.segmentation import KernelSegmenter
-    from mocap_seq2seq.training import TrainConfig
+    from mocap_seq2seq.model.training import TrainConfig
+    from mocap_seq2seq.segment.metrics import adjusted_rand, hungarian_accuracy
+    from mocap_seq2seq.segment.segmentation import KernelSegmenter
 
     results = common.ResultsCSV(CSV, COLUMNS, KEY)
     machine = common.machine_string()

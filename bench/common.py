@@ -74,7 +74,7 @@ def keras_backend() -> str:
 
 def raw_features(frames: np.ndarray) -> np.ndarray:
     """Raw normalised poses: the toolkit's own per-channel z-scoring, no labels involved."""
-    from mocap_seq2seq.windows import fit_normalization
+    from mocap_seq2seq.model.windows import fit_normalization
 
     return fit_normalization(frames).transform(frames)
 
@@ -118,8 +118,8 @@ def trained_embedding(
     training resumes from its last checkpoint (its ``train_seconds`` then only
     counts the resumed part, and ``bench.json`` says ``resumed``).
     """
-    from mocap_seq2seq import training
     from mocap_seq2seq.embedding import embed_sequence
+    from mocap_seq2seq.model import training
 
     run_dir = Path(run_dir)
     info_path = run_dir / BENCH_RUN_FILE
@@ -364,7 +364,7 @@ def trial_loader(trial: str) -> Callable[[], Any]:
     """A deferred loader of a subject-86 trial (loaded only when a row needs it)."""
 
     def load() -> Any:
-        from mocap_seq2seq.sources import trial_source
+        from mocap_seq2seq.data.sources import trial_source
 
         return trial_source(trial)
 
@@ -375,7 +375,7 @@ def concat_loader(concat_seed: int, drop_root: bool) -> Callable[[], Any]:
     """A deferred loader of the benchmarks' case-(i) concatenation ``concat_seed``."""
 
     def load() -> Any:
-        from mocap_seq2seq.sources import concatenation_source
+        from mocap_seq2seq.data.sources import concatenation_source
 
         n_actions, n_pieces = concat_counts(concat_seed)
         return concatenation_source(

@@ -213,7 +213,7 @@ class Settings:
         change of the library's defaults cannot slip into the variants only;
         fields the stored config predates take the behaviour of that time.
         """
-        from mocap_seq2seq.training import TrainConfig
+        from mocap_seq2seq.model.training import TrainConfig
 
         fields = {f.name for f in dataclasses.fields(TrainConfig)}
         reference = self.default_runs / "subject86" / "trial01-seed0" / common.BENCH_RUN_FILE
@@ -274,7 +274,7 @@ def pca_features(X: np.ndarray, n_components: int) -> np.ndarray:
 
 def segment(X: np.ndarray, method: str, k_mode: str, k: int, n_segments: int, seed: int) -> Any:
     """Frame labels of one segmenter (oracle: told K, and the kernel also the segments)."""
-    from mocap_seq2seq.segmentation import SEGMENTERS
+    from mocap_seq2seq.segment.segmentation import SEGMENTERS
 
     oracle = k_mode == ORACLE
     if method == "kernel":
@@ -290,7 +290,7 @@ def segment(X: np.ndarray, method: str, k_mode: str, k: int, n_segments: int, se
 
 def score(source: Any, X: np.ndarray, method: str, k_mode: str, seed: int) -> dict[str, Any]:
     """Segment ``X`` and score it against the source's labels; one dict of SCORE_COLUMNS."""
-    from mocap_seq2seq.evaluation import evaluate_labels
+    from mocap_seq2seq.segment.evaluation import evaluate_labels
 
     k, n_segments = common.oracle_counts(source.labels)
     started = time.perf_counter()
@@ -329,7 +329,7 @@ def fmt(value: Any) -> str:
 
 def load_cached_states(run_dir: Path, source: Any) -> tuple[np.ndarray, dict[str, Any]] | None:
     """States of a finished cached run (bench/common.py layout), or None if not there yet."""
-    from mocap_seq2seq import training
+    from mocap_seq2seq.model import training
 
     info_path = run_dir / common.BENCH_RUN_FILE
     states_path = run_dir / common.STATES_FILE
@@ -344,9 +344,9 @@ def load_cached_states(run_dir: Path, source: Any) -> tuple[np.ndarray, dict[str
 def untrained_states(run_dir: Path, frames: np.ndarray, cache: Path) -> np.ndarray:
     """Decoder states of the untrained model of a run: same config, same seed, no step."""
 
-    from mocap_seq2seq import training
     from mocap_seq2seq.embedding import embed_frames
-    from mocap_seq2seq.windows import Normalization
+    from mocap_seq2seq.model import training
+    from mocap_seq2seq.model.windows import Normalization
 
     if cache.is_file():
         return np.load(cache)
@@ -490,10 +490,10 @@ def trajectory_states(
     was passed without its states being saved (a kill at the wrong moment).
     """
 
-    from mocap_seq2seq import training
     from mocap_seq2seq.atomic import write_json
     from mocap_seq2seq.embedding import embed_frames
-    from mocap_seq2seq.windows import fit_normalization
+    from mocap_seq2seq.model import training
+    from mocap_seq2seq.model.windows import fit_normalization
 
     run_dir = settings.lift_runs / "trajectory" / f"trial{trial}-seed{seed}"
     meta_path = run_dir / "trajectory.json"
@@ -733,7 +733,7 @@ def ablation_plan(
 
 def variant_source(source: Any, variant: Variant) -> Any:
     """The sequence a variant trains on (velocities added, frames downsampled)."""
-    from mocap_seq2seq.features import velocities
+    from mocap_seq2seq.motion.features import velocities
 
     frames, description = source.frames, dict(source.description)
     if variant.inputs == "velocities":
@@ -747,9 +747,9 @@ def variant_source(source: Any, variant: Variant) -> Any:
 
 def readout_states(run_dir: Path, frames: np.ndarray, readout: str) -> np.ndarray:
     """A frame's embedding read from a trained run in one of three ways."""
-    from mocap_seq2seq import training
-    from mocap_seq2seq.model import model_config, predict_poses_and_states
-    from mocap_seq2seq.windows import tile_windows, windows_at
+    from mocap_seq2seq.model import training
+    from mocap_seq2seq.model.seq2seq import model_config, predict_poses_and_states
+    from mocap_seq2seq.model.windows import tile_windows, windows_at
 
     model, normalization, _ = training.load_run(run_dir)
     config = model_config(model)
@@ -780,8 +780,8 @@ def default_run(
 
 def pooled_states(settings: Settings, trial: str, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
     """States of ``trial`` under one model trained over all ten trials (same steps)."""
-    from mocap_seq2seq import training
     from mocap_seq2seq.embedding import embed_frames
+    from mocap_seq2seq.model import training
 
     run_dir = settings.lift_runs / "fit-all-trials" / f"all-seed{seed}"
     cache = run_dir / f"states-trial{trial}.npy"
@@ -1333,7 +1333,7 @@ SUBJECT86_CHANNELS = 62
 
 def weights_megabytes(hidden_size: int, n_channels: int = SUBJECT86_CHANNELS) -> float:
     """Size of the predictor's weights in float32 MB, counted on the real Keras model."""
-    from mocap_seq2seq import training
+    from mocap_seq2seq.model import training
 
     config = dataclasses.replace(training.TrainConfig(), hidden_size=hidden_size)
     return training.initial_model(config, n_channels).count_params() * 4 / 1e6

@@ -16,10 +16,10 @@ import time
 
 import numpy as np
 
-from mocap_seq2seq.features import unwrap_expmap
-from mocap_seq2seq.metrics import adjusted_rand, boundary_scores, hungarian_accuracy
-from mocap_seq2seq.segmentation import KernelSegmenter, KMeansFrames, PaperClustering
-from mocap_seq2seq.store import load_trial
+from mocap_seq2seq.data.store import load_trial
+from mocap_seq2seq.motion.features import unwrap_expmap
+from mocap_seq2seq.segment.metrics import adjusted_rand, boundary_scores, hungarian_accuracy
+from mocap_seq2seq.segment.segmentation import KernelSegmenter, KMeansFrames, PaperClustering
 
 TRIALS = ("01", "03", "05", "07", "09", "10", "11", "12", "13", "14")
 

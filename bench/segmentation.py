@@ -114,7 +114,7 @@ class Method:
 
 
 def _kernel(oracle: bool) -> Callable[[np.ndarray, int, int, int], np.ndarray]:
-    from mocap_seq2seq.segmentation import SEGMENTERS
+    from mocap_seq2seq.segment.segmentation import SEGMENTERS
 
     def run(X: np.ndarray, k: int, n_segments: int, seed: int) -> np.ndarray:
         if oracle:
@@ -127,7 +127,7 @@ def _kernel(oracle: bool) -> Callable[[np.ndarray, int, int, int], np.ndarray]:
 
 
 def _paper(oracle: bool) -> Callable[[np.ndarray, int, int, int], np.ndarray]:
-    from mocap_seq2seq.segmentation import SEGMENTERS
+    from mocap_seq2seq.segment.segmentation import SEGMENTERS
 
     def run(X: np.ndarray, k: int, n_segments: int, seed: int) -> np.ndarray:
         return SEGMENTERS["paper"](n_clusters=k if oracle else None).fit(X).frame_labels_
@@ -136,7 +136,7 @@ def _paper(oracle: bool) -> Callable[[np.ndarray, int, int, int], np.ndarray]:
 
 
 def _kmeans(oracle: bool) -> Callable[[np.ndarray, int, int, int], np.ndarray]:
-    from mocap_seq2seq.segmentation import SEGMENTERS
+    from mocap_seq2seq.segment.segmentation import SEGMENTERS
 
     def run(X: np.ndarray, k: int, n_segments: int, seed: int) -> np.ndarray:
         model = SEGMENTERS["kmeans"](n_clusters=k if oracle else None, random_state=seed)
@@ -163,7 +163,7 @@ def ruptures_labels(X: np.ndarray, k: int, n_segments: int, seed: int) -> np.nda
     import ruptures
     from sklearn.cluster import AgglomerativeClustering
 
-    from mocap_seq2seq.segmentation import block_means
+    from mocap_seq2seq.segment.segmentation import block_means
 
     n_frames = X.shape[0]
     points = block_means(X, RUPTURES_STEP)
@@ -261,8 +261,8 @@ BENCHMARK_STEPS = 2000
 
 
 def run(args: argparse.Namespace) -> None:
-    from mocap_seq2seq.evaluation import evaluate_labels
-    from mocap_seq2seq.training import TrainConfig
+    from mocap_seq2seq.model.training import TrainConfig
+    from mocap_seq2seq.segment.evaluation import evaluate_labels
 
     smoke = args.steps is not None
     csv_path = SMOKE_CSV if smoke else RESULTS_CSV

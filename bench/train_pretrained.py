@@ -25,7 +25,8 @@ import time
 
 from common import SCRATCH_DIR, SUBJECT86_TRIALS, keras_backend, log
 
-from mocap_seq2seq import training
+from mocap_seq2seq.data.sources import SequenceSource, concatenation_source, trial_source
+from mocap_seq2seq.model import training
 from mocap_seq2seq.monitor import make_monitor
 from mocap_seq2seq.pretrained import (
     ACTIONS_MODEL,
@@ -33,7 +34,6 @@ from mocap_seq2seq.pretrained import (
     pretrained_metrics,
     read_manifest,
 )
-from mocap_seq2seq.sources import SequenceSource, concatenation_source, trial_source
 
 RUNS = SCRATCH_DIR / "pretrained-runs"
 
@@ -43,7 +43,7 @@ def sources(names: list[str]) -> list[tuple[str, SequenceSource]]:
     chosen = []
     for name in names:
         if name == ACTIONS_MODEL:
-            from mocap_seq2seq.store import catalogue
+            from mocap_seq2seq.data.store import catalogue
 
             takes = catalogue().takes
             n_pieces = sum(len(entries) for entries in takes.values())

@@ -11,7 +11,7 @@ import typer
 from mocap_cli.console import console
 from mocap_cli.options import Overwrite
 
-#: The names of mocap_seq2seq.segmentation.SEGMENTERS (a test keeps them equal;
+#: The names of mocap_seq2seq.segment.segmentation.SEGMENTERS (a test keeps them equal;
 #: listed here so that `mocap --help` need not import scikit-learn).
 METHODS = ("kernel", "paper", "kmeans")
 Method = Enum("Method", {name: name for name in METHODS}, type=str)  # type: ignore[misc]
@@ -61,8 +61,8 @@ def cluster(
 
     from mocap_seq2seq.embedding import read_embedding
     from mocap_seq2seq.errors import MismatchError, UsageError
-    from mocap_seq2seq.results import write_clustering
-    from mocap_seq2seq.segmentation import SEGMENTERS
+    from mocap_seq2seq.segment.results import write_clustering
+    from mocap_seq2seq.segment.segmentation import SEGMENTERS
 
     method = method.value  # type: ignore[assignment]
 

@@ -64,7 +64,7 @@ def convert(
             raise UsageError(f"{extra[0]} does not apply to the CMU release folder.")
         _convert_cmu(sources[0], output, overwrite)
         return
-    from mocap_seq2seq.importers import import_motion, plan_import
+    from mocap_seq2seq.data.importers import import_motion, plan_import
 
     plan = plan_import(sources, asf)
     if output is None:
@@ -94,8 +94,8 @@ def _is_cmu_release(folder: Path) -> bool:
 
 
 def _convert_cmu(source_dir: Path, output_dir: Path | None, overwrite: bool) -> None:
+    from mocap_seq2seq.data.store import convert_cmu
     from mocap_seq2seq.paths import CLONE_ROOT
-    from mocap_seq2seq.store import convert_cmu
 
     target = output_dir if output_dir is not None else CLONE_ROOT / "data"
     with console.status("Converting...") as status:

@@ -67,7 +67,7 @@ def demo(
             "Say what to segment with exactly one of --trial or --actions.",
             fix="For example `mocap demo --trial 01` or `mocap demo --actions walking,running`.",
         )
-    from mocap_seq2seq.store import normalize_trial
+    from mocap_seq2seq.data.store import normalize_trial
 
     # --trial 1 and --trial 01 are one trial: one report folder.
     default = Path("reports") / (
@@ -85,8 +85,8 @@ def demo(
 
     from mocap_cli.reporting import report_sequence
 
-    from mocap_seq2seq.reports import evaluation_markdown, evaluation_table, write_html_report
-    from mocap_seq2seq.training import load_run
+    from mocap_seq2seq.model.training import load_run
+    from mocap_seq2seq.report.render import evaluation_markdown, evaluation_table, write_html_report
 
     evaluations, figures, captions, notes = [], {}, {}, []
     for name, source, folder in jobs:
@@ -141,13 +141,13 @@ def _jobs(
 ) -> list[tuple[str, Any, Path]]:
     from mocap_cli.sources import select_source
 
+    from mocap_seq2seq.data.store import catalogue, normalize_trial
     from mocap_seq2seq.pretrained import (
         ACTIONS_MODEL,
         TRIALS_WITHOUT_FRAMES,
         pretrained_folder,
         trial_model_name,
     )
-    from mocap_seq2seq.store import catalogue, normalize_trial
 
     if trial is not None:
         if trial.strip().lower() == "all":
@@ -165,7 +165,7 @@ def _jobs(
                 (f"trial {name}", source, pretrained_folder(trial_model_name(name), pretrained_dir))
             )
         return jobs
-    from mocap_seq2seq.concatenation import parse_actions
+    from mocap_seq2seq.data.concatenation import parse_actions
 
     names = parse_actions(actions or "", catalogue(data_dir).actions)
     source = select_source(

@@ -58,10 +58,10 @@ def embed(
     from mocap_cli.progress import window_progress
     from mocap_cli.sources import select_source
 
+    from mocap_seq2seq.data.sources import source_from_description
     from mocap_seq2seq.embedding import embed_sequence, write_embedding
     from mocap_seq2seq.errors import OutputExistsError
-    from mocap_seq2seq.sources import source_from_description
-    from mocap_seq2seq.training import load_run
+    from mocap_seq2seq.model.training import load_run
 
     source = None
     if trial is not None or actions is not None or data is not None:

@@ -33,9 +33,13 @@ def evaluate(
     """
     from mocap_seq2seq.embedding import read_embedding
     from mocap_seq2seq.errors import MismatchError
-    from mocap_seq2seq.evaluation import K_MODES, evaluate_labels
-    from mocap_seq2seq.reports import evaluation_png, evaluation_table, write_evaluation_report
-    from mocap_seq2seq.results import clustering_embedding_path, read_clustering
+    from mocap_seq2seq.report.render import (
+        evaluation_png,
+        evaluation_table,
+        write_evaluation_report,
+    )
+    from mocap_seq2seq.segment.evaluation import K_MODES, evaluate_labels
+    from mocap_seq2seq.segment.results import clustering_embedding_path, read_clustering
 
     labels, metadata = read_clustering(clustering)
     embedding_path = clustering_embedding_path(clustering, metadata)

@@ -24,7 +24,7 @@ def info(
     """List the shipped actions (case i) and subject-86 trials (case ii), or a --data file."""
     from rich.table import Table
 
-    from mocap_seq2seq.store import catalogue
+    from mocap_seq2seq.data.store import catalogue
 
     if data is not None:
         _file_info(data)
@@ -67,7 +67,7 @@ def _file_info(path: object) -> None:
     """The sequences of one converted file, its skeleton and frame rates."""
     from rich.table import Table
 
-    from mocap_seq2seq.store import read_sequence, read_skeleton, sequence_names
+    from mocap_seq2seq.data.store import read_sequence, read_skeleton, sequence_names
 
     names = sequence_names(path)  # type: ignore[arg-type]
     skeleton = read_skeleton(path)  # type: ignore[arg-type]

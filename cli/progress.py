@@ -58,7 +58,7 @@ def train_with_progress(
         TimeRemainingColumn,
     )
 
-    from mocap_seq2seq import training
+    from mocap_seq2seq.model import training
 
     with Progress(
         TextColumn("[bold]training"),

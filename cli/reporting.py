@@ -46,8 +46,8 @@ def report_sequence(
 
     from mocap_seq2seq.embedding import Embedding
     from mocap_seq2seq.pipeline import embed_and_segment, segment_embedding
-    from mocap_seq2seq.plots import channel_heatmap, figure_to_png_bytes, training_curves
-    from mocap_seq2seq.reports import evaluation_png, prediction_png
+    from mocap_seq2seq.report.figures import channel_heatmap, figure_to_png_bytes, training_curves
+    from mocap_seq2seq.report.render import evaluation_png, prediction_png
 
     report = SequenceReport()
     with window_progress(f"embedding {name}") as progress:
@@ -136,7 +136,7 @@ def _skeleton_frames(source: Any) -> tuple[Any, Any] | None:
     """``(skeleton, frames)`` ready for forward kinematics, or None without a skeleton."""
     import numpy as np
 
-    from mocap_seq2seq.skeleton import cmu38_skeleton
+    from mocap_seq2seq.motion.skeleton import cmu38_skeleton
 
     skeleton = source.skeleton
     frames = source.frames
@@ -158,8 +158,8 @@ def write_video(source: Any, labels_pred: Any, target: Path, stem: str) -> Path:
     import matplotlib.animation
 
     from mocap_seq2seq.atomic import atomic_path
-    from mocap_seq2seq.plots import channel_animation, save_animation, skeleton_animation
-    from mocap_seq2seq.skeleton import forward_kinematics, up_axis
+    from mocap_seq2seq.motion.skeleton import forward_kinematics, up_axis
+    from mocap_seq2seq.report.figures import channel_animation, save_animation, skeleton_animation
 
     suffix = ".mp4" if matplotlib.animation.writers.is_available("ffmpeg") else ".gif"
     path = target / f"{stem}{suffix}"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
 from mocap_cli.console import console
 from mocap_cli.options import (
     AsfFile,
@@ -113,12 +114,12 @@ def segment(
         raise OutputExistsError(f"'{target}' already holds a report.", fix="Pass --overwrite.")
     resume = not overwrite and (run_dir / "checkpoint.json").is_file()
     with _removed_on_failure(target, keep_if=run_dir / "checkpoint.json"):
-        from mocap_seq2seq.sources import file_source
+        from mocap_seq2seq.data.sources import file_source
 
         if is_h5:
             data = sources[0]
         else:
-            from mocap_seq2seq.importers import import_motion
+            from mocap_seq2seq.data.importers import import_motion
 
             data = target / "data.h5"
             target.mkdir(parents=True, exist_ok=True)
@@ -136,9 +137,8 @@ def segment(
         source = file_source(data, sequence)
 
         from mocap_cli.backend import import_keras
-
-        from mocap_seq2seq import training
-        from mocap_seq2seq.windows import check_window
+        from mocap_seq2seq.model import training
+        from mocap_seq2seq.model.windows import check_window
 
         config = training.PRESETS[preset.value].replace(seed=seed)
         changes = {"steps": steps, "source_length": source_length, "target_length": target_length}
@@ -148,7 +148,6 @@ def segment(
         check_window(source.frames.shape[0], config.source_length, config.target_length)
         keras = import_keras()
         from mocap_cli.progress import train_with_progress
-
         from mocap_seq2seq.monitor import make_monitor
 
         console.print(
@@ -166,14 +165,14 @@ def segment(
 def _report(
     source: Any, run_dir: Path, target: Path, video: bool, keras: Any, started: float
 ) -> None:
-    from mocap_cli.reporting import report_sequence
     from rich.table import Table
 
+    from mocap_cli.reporting import report_sequence
     from mocap_seq2seq.embedding import write_embedding
     from mocap_seq2seq.labels import labels_to_segments
-    from mocap_seq2seq.reports import evaluation_markdown, evaluation_table, write_html_report
-    from mocap_seq2seq.results import write_clustering
-    from mocap_seq2seq.training import load_run
+    from mocap_seq2seq.model.training import load_run
+    from mocap_seq2seq.report.render import evaluation_markdown, evaluation_table, write_html_report
+    from mocap_seq2seq.segment.results import write_clustering
 
     model, normalization, _ = load_run(run_dir)
     found = report_sequence(

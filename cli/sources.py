@@ -26,10 +26,10 @@ def select_source(
     sequence: str | None = None,
 ) -> Any:
     """The sequence named on the command line."""
-    from mocap_seq2seq import sources
-    from mocap_seq2seq.concatenation import parse_actions
+    from mocap_seq2seq.data import sources
+    from mocap_seq2seq.data.concatenation import parse_actions
+    from mocap_seq2seq.data.store import catalogue, takes_catalogue
     from mocap_seq2seq.errors import UsageError
-    from mocap_seq2seq.store import catalogue, takes_catalogue
 
     concatenating = actions is not None or num_actions is not None
     if data is not None and trial is not None:

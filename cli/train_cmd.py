@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from mocap_cli.console import console
 from mocap_cli.options import (
     Actions,
@@ -176,9 +177,8 @@ def train(
     walking,eating`.
     """
     from mocap_cli.backend import import_keras
-
-    from mocap_seq2seq import training
     from mocap_seq2seq.errors import UsageError
+    from mocap_seq2seq.model import training
 
     if resume is not None:
         stored = _read_run_config(resume)
@@ -236,7 +236,7 @@ def train(
 
     import_keras()  # after the arguments are known good: a usage error comes at once
     if distribute:
-        from mocap_seq2seq.distribution import enable_data_parallel
+        from mocap_seq2seq.model.distribution import enable_data_parallel
 
         enable_data_parallel()
     segment_bounds = source.segment_bounds if config.paper_protocol else None
@@ -246,7 +246,7 @@ def train(
 
         monitor_fn = make_monitor()
     if resume is None:  # refused before the plan and the progress bar are drawn
-        from mocap_seq2seq.windows import check_window
+        from mocap_seq2seq.model.windows import check_window
 
         check_window(source.frames.shape[0], config.source_length, config.target_length)
     _print_plan(source, config, run_dir, resume is not None)
@@ -287,7 +287,7 @@ def _default_run_name(source: object) -> str:
 
 def _read_run_config(run: Path) -> dict:
     from mocap_seq2seq.errors import ModelFileError
-    from mocap_seq2seq.training import CONFIG_FILE
+    from mocap_seq2seq.model.training import CONFIG_FILE
 
     try:
         return json.loads((run / CONFIG_FILE).read_text())
@@ -301,7 +301,7 @@ def _read_run_config(run: Path) -> dict:
 
 def _stored_config(stored: dict, run: Path) -> object:
     from mocap_seq2seq.errors import ModelFileError
-    from mocap_seq2seq.training import TrainConfig
+    from mocap_seq2seq.model.training import TrainConfig
 
     try:
         return TrainConfig(**stored["train"])
@@ -314,7 +314,7 @@ def _stored_config(stored: dict, run: Path) -> object:
 
 
 def _source_of_run(stored: dict, data_dir: Path | None) -> object:
-    from mocap_seq2seq.sources import source_from_description
+    from mocap_seq2seq.data.sources import source_from_description
 
     return source_from_description(stored.get("data", {}), data_dir)
 

@@ -4,7 +4,7 @@ This is the only bridge from the network to the rest of the pipeline: what
 comes out is plain arrays, which segmentation and metrics take without
 knowing about Keras.
 
-Convention (see :func:`mocap_seq2seq.windows.tile_windows`): target windows
+Convention (see :func:`mocap_seq2seq.model.windows.tile_windows`): target windows
 tile the sequence with a stride of ``target_length``; a frame's embedding is
 the decoder state of the step whose projection predicts it. The head (the
 first ``source_length`` frames) and a tail shorter than one target window are
@@ -37,7 +37,7 @@ import numpy as np
 
 from mocap_seq2seq.atomic import atomic_path, pause_for_tests
 from mocap_seq2seq.errors import DataFileError, OutputExistsError, WindowError
-from mocap_seq2seq.windows import tile_windows, windows_at
+from mocap_seq2seq.model.windows import tile_windows, windows_at
 
 EMBEDDING_LAYOUT = "mocap_seq2seq/embedding/1"
 
@@ -81,7 +81,7 @@ def embed_frames(
     """Decoder state of every frame of a normalised sequence.
 
     Args:
-        model: a seq2seq model (:func:`mocap_seq2seq.model.build_seq2seq`).
+        model: a seq2seq model (:func:`mocap_seq2seq.model.seq2seq.build_seq2seq`).
         normalized: ``(n_frames, n_channels)`` frames, normalised as in training.
         batch_size: windows per forward pass.
         segment_bounds: ``(n_segments, 2)``; tiles windows inside each
@@ -91,7 +91,7 @@ def embed_frames(
     Returns:
         ``states`` ``(n_frames, hidden_size)`` and ``filled`` ``(n_frames,)``.
     """
-    from mocap_seq2seq.model import model_config, predict_poses_and_states
+    from mocap_seq2seq.model.seq2seq import model_config, predict_poses_and_states
 
     config = model_config(model)
     source_length, target_length = config["source_length"], config["target_length"]
@@ -213,7 +213,7 @@ def embed_sequence(
 
     Args:
         model: the trained predictor.
-        normalization: the run's :class:`~mocap_seq2seq.windows.Normalization`.
+        normalization: the run's :class:`~mocap_seq2seq.model.windows.Normalization`.
         frames: ``(n_frames, n_input_channels)`` raw frames.
         batch_size: windows per forward pass.
         segment_bounds: ground-truth segments, only for the paper's protocol.

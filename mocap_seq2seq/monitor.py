@@ -53,7 +53,10 @@ def clustering_score(
 
 
 def make_monitor(*, max_k: int = 8, n_samples: int = 1500) -> Callable[[Any, np.ndarray], float]:
-    """A ``monitor(model, normalized_frames) -> float`` for :func:`mocap_seq2seq.training.train`."""
+    """A ``monitor(model, normalized_frames) -> float`` for training.
+
+    Passed to :func:`mocap_seq2seq.model.training.train` as a plain callable.
+    """
 
     def monitor(model: Any, normalized: np.ndarray) -> float:
         states, _ = embed_frames(model, normalized)

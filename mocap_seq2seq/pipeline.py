@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from mocap_seq2seq.embedding import Embedding, embed_sequence
-from mocap_seq2seq.evaluation import Evaluation, evaluate_labels
 from mocap_seq2seq.labels import labels_to_boundaries
-from mocap_seq2seq.segmentation import SEGMENTERS
+from mocap_seq2seq.segment.evaluation import Evaluation, evaluate_labels
+from mocap_seq2seq.segment.segmentation import SEGMENTERS
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def segment_embedding(
 
     Args:
         embedding: frame-level decoder states (:mod:`mocap_seq2seq.embedding`).
-        method: a key of :data:`~mocap_seq2seq.segmentation.SEGMENTERS`.
+        method: a key of :data:`~mocap_seq2seq.segment.segmentation.SEGMENTERS`.
         oracle: tell the segmenter the true number of actions (and of
             segments, for ``kernel``); otherwise it chooses both itself.
         sequence: name for the report.
@@ -92,7 +92,7 @@ def embed_and_segment(
     batch_size: int = 256,
     progress: Callable[[int, int], None] | None = None,
 ) -> SegmentationResult:
-    """Embed a :class:`~mocap_seq2seq.sources.SequenceSource` and segment it."""
+    """Embed a :class:`~mocap_seq2seq.data.sources.SequenceSource` and segment it."""
     embedding = embed_sequence(
         model,
         normalization,

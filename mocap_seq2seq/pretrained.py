@@ -8,7 +8,7 @@
                              "data_sha256": "...", "weights_bytes": 1049600,
                              "metrics": {"automatic": {...}, "oracle": {...}}}, ...}}
 
-Each folder holds what :func:`mocap_seq2seq.training.load_run` needs and no
+Each folder holds what :func:`mocap_seq2seq.model.training.load_run` needs and no
 more: ``config.json``, ``normalization.json``, ``model.weights.h5`` and
 ``history.json`` (the checkpoints and the ``.keras`` copy stay in the run).
 """
@@ -106,7 +106,7 @@ def export_run(
 
 def pretrained_source(name: str, pretrained_dir: str | os.PathLike[str] | None = None) -> Any:
     """The sequence a pretrained model was trained (and evaluated) on."""
-    from mocap_seq2seq.sources import source_from_description
+    from mocap_seq2seq.data.sources import source_from_description
 
     folder = pretrained_folder(name, pretrained_dir)
     stored = json.loads((folder / "config.json").read_text())
@@ -117,8 +117,8 @@ def pretrained_metrics(
     name: str, pretrained_dir: str | os.PathLike[str] | None = None
 ) -> dict[str, dict[str, float]]:
     """Recompute a pretrained model's manifest metrics (automatic and oracle K, kernel)."""
+    from mocap_seq2seq.model.training import load_run
     from mocap_seq2seq.pipeline import embed_and_segment, segment_embedding
-    from mocap_seq2seq.training import load_run
 
     model, normalization, _ = load_run(pretrained_folder(name, pretrained_dir))
     source = pretrained_source(name, pretrained_dir)

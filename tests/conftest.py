@@ -67,7 +67,7 @@ def cmu_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def data_dir(cmu_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from mocap_seq2seq.store import convert_cmu
+    from mocap_seq2seq.data.store import convert_cmu
 
     folder = tmp_path_factory.mktemp("data")
     convert_cmu(cmu_source, folder)

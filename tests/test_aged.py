@@ -9,7 +9,8 @@ import keras
 import numpy as np
 import pytest
 
-from mocap_seq2seq.aged import (
+from mocap_seq2seq.errors import UsageError
+from mocap_seq2seq.model.aged import (
     AGED_MODES,
     CONTINUITY_NAME,
     FIDELITY_NAME,
@@ -17,8 +18,7 @@ from mocap_seq2seq.aged import (
     build_discriminator,
     make_aged_trainer,
 )
-from mocap_seq2seq.errors import UsageError
-from mocap_seq2seq.model import POSES_NAME, build_seq2seq
+from mocap_seq2seq.model.seq2seq import POSES_NAME, build_seq2seq
 
 N_CHANNELS, HIDDEN, SOURCE, TARGET = 5, 8, 6, 4
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mocap_seq2seq.concatenation import (
+from mocap_seq2seq.data.concatenation import (
     Recipe,
     build_concatenation,
     concatenate_actions,

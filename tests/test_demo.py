@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from mocap_cli.app import app
 from typer.testing import CliRunner
 
-from mocap_seq2seq import training
+from mocap_cli.app import app
+from mocap_seq2seq.data.sources import trial_source
+from mocap_seq2seq.model import training
 from mocap_seq2seq.pretrained import export_run, read_manifest
-from mocap_seq2seq.sources import trial_source
 
 runner = CliRunner()
 

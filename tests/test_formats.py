@@ -14,18 +14,18 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from mocap_seq2seq.errors import BadDataError, DataFileError, UsageError
-from mocap_seq2seq.formats.asf_amc import read_amc, read_asf, read_asf_amc
-from mocap_seq2seq.formats.bvh import read_bvh
-from mocap_seq2seq.formats.h36m import (
+from mocap_seq2seq.data.formats.asf_amc import read_amc, read_asf, read_asf_amc
+from mocap_seq2seq.data.formats.bvh import read_bvh
+from mocap_seq2seq.data.formats.h36m import (
     H36M_FRAME_RATE,
     h36m_skeleton,
     read_h36m,
     read_h36m_text,
     scan_h36m_folder,
 )
-from mocap_seq2seq.formats.motion import ParsedMotion
-from mocap_seq2seq.skeleton import forward_kinematics
+from mocap_seq2seq.data.formats.motion import ParsedMotion
+from mocap_seq2seq.errors import BadDataError, DataFileError, UsageError
+from mocap_seq2seq.motion.skeleton import forward_kinematics
 
 
 def write(folder: Path, name: str, text: str) -> Path:

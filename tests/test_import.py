@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from mocap_seq2seq.data.formats.segments_csv import read_segments_csv
+from mocap_seq2seq.data.importers import import_motion
+from mocap_seq2seq.data.sources import file_source, source_from_description
+from mocap_seq2seq.data.store import read_sequence, read_skeleton, takes_catalogue
 from mocap_seq2seq.errors import BadDataError, UnknownNameError, UsageError
-from mocap_seq2seq.formats.segments_csv import read_segments_csv
-from mocap_seq2seq.importers import import_motion
-from mocap_seq2seq.sources import file_source, source_from_description
-from mocap_seq2seq.store import read_sequence, read_skeleton, takes_catalogue
 
 N_FRAMES = 240
 SWITCH = 130  # frame where the motion changes from a slow swing to a fast one
@@ -210,7 +210,7 @@ def test_action_turns_converted_files_into_numbered_takes(tmp_path: Path) -> Non
 
 
 def test_h36m_folder_becomes_takes_and_concatenates(tmp_path: Path) -> None:
-    from mocap_seq2seq.sources import concatenation_source
+    from mocap_seq2seq.data.sources import concatenation_source
 
     output = import_motion([write_h36m(tmp_path / "h36m")], tmp_path / "h36m.h5")
     takes = takes_catalogue(output)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mocap_seq2seq.errors import UsageError
-from mocap_seq2seq.metrics import (
+from mocap_seq2seq.segment.metrics import (
     FRAME_METRICS,
     BoundaryScores,
     boundary_scores,

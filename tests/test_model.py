@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from mocap_seq2seq.errors import ModelFileError, UsageError
-from mocap_seq2seq.model import (
+from mocap_seq2seq.model.seq2seq import (
     CORE_NAME,
     POSES_NAME,
     STATES_NAME,
@@ -344,7 +344,7 @@ def test_slowness_trainer_slows_the_states_and_still_predicts() -> None:
 
 
 def test_slowness_is_checked_in_the_config() -> None:
-    from mocap_seq2seq.training import TrainConfig
+    from mocap_seq2seq.model.training import TrainConfig
 
     assert TrainConfig(slowness=0.5).slowness == 0.5
     with pytest.raises(UsageError, match="slowness"):

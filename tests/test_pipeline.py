@@ -12,7 +12,7 @@ from mocap_cli.app import app
 from mocap_cli.cluster_cmd import METHODS
 from typer.testing import CliRunner
 
-from mocap_seq2seq.segmentation import SEGMENTERS
+from mocap_seq2seq.segment.segmentation import SEGMENTERS
 
 runner = CliRunner()
 

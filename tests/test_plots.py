@@ -8,9 +8,9 @@ from matplotlib.animation import FuncAnimation, writers
 from matplotlib.figure import Figure
 from PIL import Image
 
-from mocap_seq2seq import plots
 from mocap_seq2seq.errors import BadDataError, UsageError
-from mocap_seq2seq.skeleton import cmu38_skeleton, forward_kinematics
+from mocap_seq2seq.motion.skeleton import cmu38_skeleton, forward_kinematics
+from mocap_seq2seq.report import figures as plots
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

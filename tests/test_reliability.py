@@ -20,8 +20,8 @@ import pytest
 from mocap_cli.app import app
 from typer.testing import CliRunner
 
+from mocap_seq2seq.data.store import ACTIONS_FILE, SUBJECT86_FILE
 from mocap_seq2seq.errors import UnknownNameError
-from mocap_seq2seq.store import ACTIONS_FILE, SUBJECT86_FILE
 
 runner = CliRunner()
 

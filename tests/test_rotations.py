@@ -9,14 +9,14 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from mocap_seq2seq.errors import UsageError
-from mocap_seq2seq.rotations import (
+from mocap_seq2seq.motion.rotations import (
     euler_to_expmap,
     euler_to_matrix,
     expmap_to_euler,
     matrix_to_euler,
     matrix_to_expmap,
 )
-from mocap_seq2seq.skeleton import expmap_to_rotation_matrices
+from mocap_seq2seq.motion.skeleton import expmap_to_rotation_matrices
 
 INTRINSIC = ["".join(axes) for axes in itertools.permutations("XYZ")]
 ORDERS = INTRINSIC + [order.lower() for order in INTRINSIC]

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
+from mocap_seq2seq.data.synthetic import piecewise_motion
 from mocap_seq2seq.errors import BadDataError, UsageError
-from mocap_seq2seq.features import smooth_frames, unwrap_expmap, velocities
-from mocap_seq2seq.metrics import adjusted_rand, hungarian_accuracy
-from mocap_seq2seq.segmentation import (
+from mocap_seq2seq.motion.features import smooth_frames, unwrap_expmap, velocities
+from mocap_seq2seq.segment.metrics import adjusted_rand, hungarian_accuracy
+from mocap_seq2seq.segment.segmentation import (
     SEGMENTERS,
     KernelSegmenter,
     KMeansFrames,
@@ -19,7 +20,6 @@ from mocap_seq2seq.segmentation import (
     rbf_gram,
     segment_distances,
 )
-from mocap_seq2seq.synthetic import piecewise_motion
 
 SEEDS = (0, 1, 2)
 
@@ -210,7 +210,7 @@ def test_features_helpers():
 def test_automatic_k_survives_a_sample_that_misses_small_clusters() -> None:
     # Single linkage puts 3 far-away frames in their own cluster; the 2000-frame
     # silhouette sample may hold none of them: such K are skipped, not a crash.
-    from mocap_seq2seq.segmentation import PaperClustering
+    from mocap_seq2seq.segment.segmentation import PaperClustering
 
     frames = np.random.default_rng(0).normal(size=(5000, 8))
     frames[:3] += 100.0

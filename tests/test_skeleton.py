@@ -9,7 +9,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from mocap_seq2seq.errors import BadDataError, UsageError
-from mocap_seq2seq.skeleton import (
+from mocap_seq2seq.motion.skeleton import (
     Skeleton,
     cmu38_skeleton,
     expmap_to_rotation_matrices,

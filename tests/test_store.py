@@ -8,7 +8,8 @@ import h5py
 import numpy as np
 import pytest
 
-from mocap_seq2seq import store
+from mocap_seq2seq.data import store
+from mocap_seq2seq.data.formats.cmu import read_expmap_text, read_ground_truth, read_subject86_mat
 from mocap_seq2seq.errors import (
     BadDataError,
     DataFileError,
@@ -16,7 +17,6 @@ from mocap_seq2seq.errors import (
     OutputExistsError,
     UnknownNameError,
 )
-from mocap_seq2seq.formats.cmu import read_expmap_text, read_ground_truth, read_subject86_mat
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data"
 

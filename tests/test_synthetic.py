@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mocap_seq2seq.data.synthetic import piecewise_motion
 from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.labels import boundaries_to_labels, labels_to_boundaries
-from mocap_seq2seq.synthetic import piecewise_motion
 
 
 def test_shapes_types_and_known_answer():

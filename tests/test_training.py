@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mocap_seq2seq import training
+from mocap_seq2seq.data.synthetic import piecewise_motion
 from mocap_seq2seq.errors import BadDataError, OutputExistsError, WindowError
-from mocap_seq2seq.synthetic import piecewise_motion
+from mocap_seq2seq.model import training
 
 CONFIG = training.TrainConfig(
     hidden_size=16,

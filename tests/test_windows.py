@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mocap_seq2seq.errors import BadDataError, WindowError
-from mocap_seq2seq.windows import (
+from mocap_seq2seq.model.windows import (
     fit_normalization,
     sample_windows,
     starts_inside_segments,

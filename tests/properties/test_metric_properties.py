@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mocap_seq2seq.labels import relabel_by_first_appearance
-from mocap_seq2seq.metrics import FRAME_METRICS, hungarian_accuracy, paper_accuracy
+from mocap_seq2seq.segment.metrics import FRAME_METRICS, hungarian_accuracy, paper_accuracy
 
 labelings = st.integers(min_value=1, max_value=40).flatmap(
     lambda n: st.tuples(

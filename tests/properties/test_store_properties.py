@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from mocap_seq2seq import store
+from mocap_seq2seq.data import store
 from mocap_seq2seq.errors import BadDataError
 
 # Any printable name without '/' (the HDF5 path separator, refused by the writer).

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mocap_seq2seq.windows import sample_windows, starts_inside_segments, tile_windows
+from mocap_seq2seq.model.windows import sample_windows, starts_inside_segments, tile_windows
 
 
 @st.composite

@@ -24,8 +24,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from mocap_seq2seq.aged import TRAINERS
-from mocap_seq2seq.model import (
+from mocap_seq2seq.model.aged import TRAINERS
+from mocap_seq2seq.model.seq2seq import (
     POSES_NAME,
     STATES_NAME,
     build_from_config,

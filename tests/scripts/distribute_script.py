@@ -10,11 +10,11 @@ import json
 import sys
 import tempfile
 
-from mocap_seq2seq import training
-from mocap_seq2seq.distribution import device_count, enable_data_parallel
+from mocap_seq2seq.data.synthetic import piecewise_motion
 from mocap_seq2seq.embedding import embed_sequence
 from mocap_seq2seq.errors import UsageError
-from mocap_seq2seq.synthetic import piecewise_motion
+from mocap_seq2seq.model import training
+from mocap_seq2seq.model.distribution import device_count, enable_data_parallel
 
 n_devices = enable_data_parallel()
 frames = piecewise_motion(n_frames=301, n_channels=6, seed=0).frames

@@ -53,7 +53,7 @@ import numpy as np
 from keras import ops
 
 from mocap_seq2seq.errors import UsageError
-from mocap_seq2seq.model import (
+from mocap_seq2seq.model.seq2seq import (
     POSES_NAME,
     Trainer,
     load_variables,
@@ -110,7 +110,7 @@ class AgedTrainer:
     """Seq2seq predictor plus fidelity and continuity discriminators (see the module doc).
 
     Args:
-        model: a model made by :func:`mocap_seq2seq.model.build_seq2seq`.
+        model: a model made by :func:`mocap_seq2seq.model.seq2seq.build_seq2seq`.
         mode: ``"paper-joint"`` (default) or ``"adversarial"``.
         learning_rate: Adam learning rate. Default 1e-3.
         clip_norm: global gradient clip norm. Default 1.0.
@@ -121,7 +121,7 @@ class AgedTrainer:
             (default) uses the predictor's hidden size, as the paper.
 
     Example:
-    >>> from mocap_seq2seq.model import build_seq2seq
+    >>> from mocap_seq2seq.model.seq2seq import build_seq2seq
     >>> model = build_seq2seq(3, hidden_size=4, source_length=5, target_length=2)
     >>> trainer = make_aged_trainer(model, mode="paper-joint")
     >>> sorted(trainer.train_on_batch(np.zeros((2, 5, 3)), np.zeros((2, 2, 3))))
@@ -354,7 +354,7 @@ def make_aged_trainer(
 
 
 #: Training methods by name: each is called as ``TRAINERS[name](model,
-#: learning_rate=..., clip_norm=...)`` and returns a :class:`~mocap_seq2seq.model.Trainer`.
+#: learning_rate=..., clip_norm=...)`` and returns a :class:`~mocap_seq2seq.model.seq2seq.Trainer`.
 TRAINERS: dict[str, Callable[..., Trainer]] = {
     "seq2seq": make_trainer,
     "aged-paper-joint": functools.partial(make_aged_trainer, mode="paper-joint"),

@@ -4,10 +4,10 @@ used by Martinez et al. (2017).
 One frame a line, 99 comma-separated numbers, 50 frames per second (the
 capture's native rate; Martinez et al. keep every other frame, which this
 reader does not do). The layout is the toolkit's own (see
-:mod:`mocap_seq2seq.formats.motion`): columns 0-2 the root position
+:mod:`mocap_seq2seq.data.formats.motion`): columns 0-2 the root position
 (millimetres), then 32 joints of three exponential-map values each, joint 0
 being the root orientation. The rotations are already in the row-vector
-convention of :func:`mocap_seq2seq.skeleton.forward_kinematics` (the ``fkl``
+convention of :func:`mocap_seq2seq.motion.skeleton.forward_kinematics` (the ``fkl``
 of Martinez et al.), so the frames need no conversion.
 
 Two differences from Martinez et al.'s ``fkl``, both deliberate: it also adds
@@ -30,14 +30,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from mocap_seq2seq.errors import BadDataError, DataFileError
-from mocap_seq2seq.formats.motion import (
+from mocap_seq2seq.data.formats.motion import (
     ParsedMotion,
     expmap_layout_skeleton,
     parse_numbers,
     read_lines,
 )
-from mocap_seq2seq.skeleton import Skeleton
+from mocap_seq2seq.errors import BadDataError, DataFileError
+from mocap_seq2seq.motion.skeleton import Skeleton
 
 #: Frames per second of the released exponential-map files.
 H36M_FRAME_RATE = 50.0

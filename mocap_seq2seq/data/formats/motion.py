@@ -13,7 +13,7 @@ The rotation convention, written once. Files describe a joint by its local
 rotation ``L_j`` acting on column vectors: the joint's world rotation is
 ``W_j = W_parent @ L_j`` and its position is
 ``p_j = p_parent + W_parent @ offset_j``. The toolkit's
-:func:`mocap_seq2seq.skeleton.forward_kinematics` uses row vectors instead
+:func:`mocap_seq2seq.motion.skeleton.forward_kinematics` uses row vectors instead
 (the convention of Martinez et al. 2017 and Li et al. 2018, whose CMU data the
 toolkit ships): ``A_j = R_j @ A_parent`` and ``p_j = p_parent + offset_j @ A_parent``.
 The two agree when ``A_j = W_j.T``, that is when ``R_j = L_j.T``. So a reader
@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 
 from mocap_seq2seq.errors import BadDataError, DataFileError, UsageError
-from mocap_seq2seq.rotations import matrix_to_expmap
-from mocap_seq2seq.skeleton import Skeleton
+from mocap_seq2seq.motion.rotations import matrix_to_expmap
+from mocap_seq2seq.motion.skeleton import Skeleton
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,7 +47,7 @@ class ParsedMotion:
             ``root_position_columns = (0, 1, 2)``.
         frames: float32 ``(n_frames, 3 + 3 * n_joints)``: root position, then
             every joint's rotation as an exponential map (radians), in the
-            convention of :func:`mocap_seq2seq.skeleton.forward_kinematics`.
+            convention of :func:`mocap_seq2seq.motion.skeleton.forward_kinematics`.
         frame_rate: frames per second, or ``None`` when the file does not say.
         source_file: the path the motion was read from, for messages.
     """
@@ -87,7 +87,7 @@ def frames_from_rotations(root_positions: np.ndarray, local_rotations: np.ndarra
     """Frames of the layout above from root positions and column-vector local rotations.
 
     Each local rotation ``L_j`` is stored as the exponential map of ``L_j.T``,
-    the row-vector form :func:`mocap_seq2seq.skeleton.forward_kinematics` reads.
+    the row-vector form :func:`mocap_seq2seq.motion.skeleton.forward_kinematics` reads.
 
     Args:
         root_positions: float array ``(n_frames, 3)``, raw units.

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from mocap_seq2seq.labels import labels_to_boundaries
-from mocap_seq2seq.metrics import boundary_scores, frame_scores
+from mocap_seq2seq.segment.metrics import boundary_scores, frame_scores
 
 K_MODES = ("oracle", "automatic", "given")
 PROTOCOLS = ("leakage-free", "paper")

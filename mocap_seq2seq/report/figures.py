@@ -733,7 +733,7 @@ def skeleton_figure(
 
     Args:
         positions: float array ``(n_frames, n_joints, 3)``, from
-            :func:`mocap_seq2seq.skeleton.forward_kinematics`.
+            :func:`mocap_seq2seq.motion.skeleton.forward_kinematics`.
         parents: int array ``(n_joints,)``, ``parents[j] < j``, -1 for a root.
         frame: which frame to draw. Defaults to 0.
         labels_true: ``(n_frames,)`` ints; adds a truth bar. Defaults to None.

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from mocap_seq2seq.data.store import ACTIONS_FILE, file_digest, read_sequence, take_index
 from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.paths import resolve_data_dir
-from mocap_seq2seq.store import ACTIONS_FILE, file_digest, read_sequence, take_index
 
 #: Root-position channels of the 117-channel format.
 ROOT_POSITION_COLUMNS = (0, 1, 2)
@@ -246,7 +246,7 @@ def concatenate_actions(
     The takes come from the shipped CMU collection, or from ``data_file``, any
     collection with single-action takes (a converted Human3.6M folder, say).
     """
-    from mocap_seq2seq.store import takes_catalogue
+    from mocap_seq2seq.data.store import takes_catalogue
 
     if data_file is not None:
         path = Path(data_file).resolve()

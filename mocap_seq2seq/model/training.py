@@ -41,7 +41,6 @@ from mocap_seq2seq.atomic import (
     remove_stale_temporaries,
     write_json,
 )
-from mocap_seq2seq.distribution import check_batch_size
 from mocap_seq2seq.errors import (
     MocapError,
     ModelFileError,
@@ -50,7 +49,13 @@ from mocap_seq2seq.errors import (
     TrainingInterruptedError,
     UsageError,
 )
-from mocap_seq2seq.windows import Normalization, check_window, fit_normalization, sample_windows
+from mocap_seq2seq.model.distribution import check_batch_size
+from mocap_seq2seq.model.windows import (
+    Normalization,
+    check_window,
+    fit_normalization,
+    sample_windows,
+)
 
 CONFIG_FILE = "config.json"
 NORMALIZATION_FILE = "normalization.json"
@@ -96,7 +101,7 @@ class TrainConfig:
         root_velocity: feed the root position as its frame-to-frame change
             (the columns come from the data: ``train(root_columns=...)``).
         slowness: weight of a slow-feature term on the decoder states
-            (:func:`mocap_seq2seq.model.slowness_loss`), added to the next-pose
+            (:func:`mocap_seq2seq.model.seq2seq.slowness_loss`), added to the next-pose
             MSE; 0 gives the paper's objective. The AGED model types ignore it.
             The default, 3.0, came from the lift study: on the ten subject-86
             trials it made the states segment better than plain MSE did
@@ -249,7 +254,7 @@ def train(
     """
     import keras
 
-    from mocap_seq2seq import model as model_lib
+    from mocap_seq2seq.model import seq2seq as model_lib
 
     run = Path(run_dir)
     say = log or (lambda message: None)
@@ -271,7 +276,7 @@ def train(
     normalized = normalization.transform(frames)
     allowed = None
     if config.paper_protocol:
-        from mocap_seq2seq.windows import starts_inside_segments
+        from mocap_seq2seq.model.windows import starts_inside_segments
 
         allowed = starts_inside_segments(
             segment_bounds, config.source_length + config.target_length
@@ -407,7 +412,7 @@ def initial_model(config: TrainConfig, n_channels: int) -> Any:
     """
     import keras
 
-    from mocap_seq2seq import model as model_lib
+    from mocap_seq2seq.model import seq2seq as model_lib
 
     keras.utils.set_random_seed(config.seed)
     return model_lib.build_seq2seq(
@@ -426,7 +431,7 @@ def _empty_history() -> dict[str, list[float]]:
 
 
 def _make_trainer(model: Any, config: TrainConfig) -> Any:
-    from mocap_seq2seq import model as model_lib
+    from mocap_seq2seq.model import seq2seq as model_lib
 
     if config.model_type == "seq2seq":
         return model_lib.make_trainer(
@@ -436,7 +441,7 @@ def _make_trainer(model: Any, config: TrainConfig) -> Any:
             slowness=config.slowness,
         )
     # AGED trains with its own objective; a slowness term is not part of it.
-    from mocap_seq2seq import aged
+    from mocap_seq2seq.model import aged
 
     return aged.make_aged_trainer(
         model,
@@ -549,7 +554,7 @@ def load_run(
     Returns:
         ``(model, normalization, config_json)``.
     """
-    from mocap_seq2seq import model as model_lib
+    from mocap_seq2seq.model import seq2seq as model_lib
 
     run = Path(run_dir)
     weights = run / (BEST_WEIGHTS_FILE if best else WEIGHTS_FILE)

@@ -574,8 +574,8 @@ class KernelSegmenter(Segmenter):
     segment, before clustering) and ``segment_distances_`` (their MMD matrix).
 
     Example:
-    >>> from mocap_seq2seq.synthetic import piecewise_motion
-    >>> from mocap_seq2seq.metrics import adjusted_rand
+    >>> from mocap_seq2seq.data.synthetic import piecewise_motion
+    >>> from mocap_seq2seq.segment.metrics import adjusted_rand
     >>> motion = piecewise_motion(n_frames=600, seed=0)
     >>> model = KernelSegmenter(n_clusters=3, n_segments=6, step=5, min_segment_length=20)
     >>> adjusted_rand(motion.labels, model.fit_predict(motion.frames)) > 0.9

@@ -1,7 +1,7 @@
 """Rendering, last: rich tables, Markdown, JSON and PNG figures of evaluations.
 
 The only module of the library that uses rich. Everything here takes the
-plain results (:class:`~mocap_seq2seq.evaluation.Evaluation`, arrays) and
+plain results (:class:`~mocap_seq2seq.segment.evaluation.Evaluation`, arrays) and
 turns them into text or files; nothing computes a score.
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 from rich.table import Table
 
 from mocap_seq2seq.atomic import write_bytes, write_json, write_text
-from mocap_seq2seq.evaluation import Evaluation
+from mocap_seq2seq.segment.evaluation import Evaluation
 
 #: Score columns of every table, with their headers.
 SCORE_COLUMNS = {
@@ -159,7 +159,7 @@ def evaluation_png(
     title: str = "",
 ) -> bytes:
     """One PNG: segmentation bars (truth vs prediction) above the 3-D embedding panels."""
-    from mocap_seq2seq.plots import embedding_panels, segmentation_bars
+    from mocap_seq2seq.report.figures import embedding_panels, segmentation_bars
 
     names = list(action_names) or None
     bars = segmentation_bars(
@@ -177,7 +177,7 @@ def prediction_png(
     title: str = "",
 ) -> bytes:
     """One PNG for a sequence without ground truth: the cluster bar above the 3-D embedding."""
-    from mocap_seq2seq.plots import cluster_bar, embedding_3d
+    from mocap_seq2seq.report.figures import cluster_bar, embedding_3d
 
     bar = cluster_bar(labels_pred, frame_rate=frame_rate, title=title or None)
     names = {int(v): f"cluster {int(v)}" for v in np.unique(labels_pred)}
@@ -189,7 +189,7 @@ def _stack_pngs(figures: Sequence[Any]) -> bytes:
     """Render figures and stack the images vertically, centred, into one PNG."""
     from PIL import Image
 
-    from mocap_seq2seq.plots import figure_to_png_bytes
+    from mocap_seq2seq.report.figures import figure_to_png_bytes
 
     images = [Image.open(io.BytesIO(figure_to_png_bytes(figure))) for figure in figures]
     width = max(image.width for image in images)

@@ -1,6 +1,6 @@
 """Readers for the raw CMU files the toolkit ships converted (see data/README.md).
 
-Two sources, both read-only inputs of :func:`mocap_seq2seq.store.convert_cmu`:
+Two sources, both read-only inputs of :func:`mocap_seq2seq.data.store.convert_cmu`:
 
 * single-action takes (case i): text, one frame a line, 117 comma-separated
   exponential-map values (Li et al. 2018 release), frame rate not stated;

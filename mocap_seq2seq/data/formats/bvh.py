@@ -24,7 +24,7 @@ What the reader assumes, and why:
   frame rate is ``1 / t``), then exactly ``N`` lines of whitespace-separated
   numbers (spaces or tabs). Blank lines are skipped.
 
-The result is a :class:`~mocap_seq2seq.formats.motion.ParsedMotion`; its
+The result is a :class:`~mocap_seq2seq.data.formats.motion.ParsedMotion`; its
 module says how the rotations are stored. Malformed files raise
 :class:`~mocap_seq2seq.errors.BadDataError` naming the file and the 1-based line.
 """
@@ -39,15 +39,15 @@ from pathlib import Path
 
 import numpy as np
 
-from mocap_seq2seq.errors import BadDataError
-from mocap_seq2seq.formats.motion import (
+from mocap_seq2seq.data.formats.motion import (
     ParsedMotion,
     expmap_layout_skeleton,
     frames_from_rotations,
     parse_numbers,
     read_lines,
 )
-from mocap_seq2seq.rotations import euler_to_matrix
+from mocap_seq2seq.errors import BadDataError
+from mocap_seq2seq.motion.rotations import euler_to_matrix
 
 #: Channel names (compared in lower case) -> (kind, axis letter).
 _CHANNELS = {
@@ -91,7 +91,7 @@ def read_bvh(path: str | os.PathLike[str]) -> ParsedMotion:
 
     Example:
     >>> import tempfile, pathlib
-    >>> from mocap_seq2seq.skeleton import forward_kinematics
+    >>> from mocap_seq2seq.motion.skeleton import forward_kinematics
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "arm.bvh"
     >>> _ = path.write_text('''HIERARCHY
     ... ROOT shoulder

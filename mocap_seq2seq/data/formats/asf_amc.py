@@ -23,7 +23,7 @@ ASF in global rest coordinates):
   global rest coordinates are consistent with this chain.
 * The root's position is its ASF ``position`` plus the AMC's TX TY TZ values.
 
-The result uses the layout of :mod:`mocap_seq2seq.formats.motion`: joint 0 is
+The result uses the layout of :mod:`mocap_seq2seq.data.formats.motion`: joint 0 is
 the root (offset zero, position in columns 0-2); then one joint per bone,
 depth first, placed at the bone's *start* (offset: the parent bone's rest
 vector, zero for bones attached to the root) and turning by ``L_b``; and after
@@ -56,15 +56,15 @@ from pathlib import Path
 
 import numpy as np
 
-from mocap_seq2seq.errors import BadDataError, UsageError
-from mocap_seq2seq.formats.motion import (
+from mocap_seq2seq.data.formats.motion import (
     ParsedMotion,
     expmap_layout_skeleton,
     frames_from_rotations,
     parse_numbers,
     read_lines,
 )
-from mocap_seq2seq.rotations import euler_to_matrix
+from mocap_seq2seq.errors import BadDataError, UsageError
+from mocap_seq2seq.motion.rotations import euler_to_matrix
 
 _ROTATION_DOFS = ("rx", "ry", "rz")
 _TRANSLATION_DOFS = ("tx", "ty", "tz", "l")

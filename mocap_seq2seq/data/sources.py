@@ -14,18 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from mocap_seq2seq.concatenation import (
+from mocap_seq2seq.data.concatenation import (
     Recipe,
     build_concatenation,
     concatenate_actions,
     recipe_data_path,
 )
-from mocap_seq2seq.errors import DataFileError, UnknownNameError, UsageError
-from mocap_seq2seq.features import ROOT_ORIENTATION_COLUMNS, unwrap_expmap
-from mocap_seq2seq.labels import labels_to_boundaries, labels_to_segments
-from mocap_seq2seq.paths import resolve_data_dir
-from mocap_seq2seq.skeleton import Skeleton
-from mocap_seq2seq.store import (
+from mocap_seq2seq.data.store import (
     SUBJECT86_FILE,
     collection_frame_rate,
     file_digest,
@@ -34,6 +29,11 @@ from mocap_seq2seq.store import (
     read_skeleton,
     sequence_names,
 )
+from mocap_seq2seq.errors import DataFileError, UnknownNameError, UsageError
+from mocap_seq2seq.labels import labels_to_boundaries, labels_to_segments
+from mocap_seq2seq.motion.features import ROOT_ORIENTATION_COLUMNS, unwrap_expmap
+from mocap_seq2seq.motion.skeleton import Skeleton
+from mocap_seq2seq.paths import resolve_data_dir
 
 #: Root-position channels of both CMU formats (117-channel takes, 96-channel trials).
 ROOT_POSITION_COLUMNS = (0, 1, 2)
@@ -107,7 +107,7 @@ def concatenation_source(
     data_dir: str | os.PathLike[str] | None = None,
     data_file: str | os.PathLike[str] | None = None,
 ) -> SequenceSource:
-    """A seeded case-(i) concatenation (see :mod:`mocap_seq2seq.concatenation`).
+    """A seeded case-(i) concatenation (see :mod:`mocap_seq2seq.data.concatenation`).
 
     The takes come from the shipped CMU data, or from ``data_file`` (any
     collection of single-action takes, e.g. a converted Human3.6M folder).

@@ -1,11 +1,11 @@
 """Bring your own motion capture: BVH, ASF/AMC and Human3.6M files into the toolkit's HDF5.
 
 Every format ends in the layout of the shipped CMU data (see
-:mod:`mocap_seq2seq.store`): frames of exponential-map channels with the root
+:mod:`mocap_seq2seq.data.store`): frames of exponential-map channels with the root
 position in columns 0-2 and the root orientation in 3-5, the frame rate, and
 the skeleton where the format has one, so that training, embedding,
 clustering, evaluation and the skeleton animation work on the result as on
-the shipped data. The parsers live in :mod:`mocap_seq2seq.formats`.
+the shipped data. The parsers live in :mod:`mocap_seq2seq.data.formats`.
 
 Which reader applies is decided from the paths given:
 
@@ -15,7 +15,7 @@ Which reader applies is decided from the paths given:
 * a folder of Human3.6M subjects (``S1`` .. ``S11`` holding
   ``<action>_<subaction>.txt``), or such ``*.txt`` files: single-action takes,
   numbered per action, ready for case-(i) concatenation;
-* a folder laid out like the CMU release: :func:`mocap_seq2seq.store.convert_cmu`.
+* a folder laid out like the CMU release: :func:`mocap_seq2seq.data.store.convert_cmu`.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
+from mocap_seq2seq.data.formats.segments_csv import read_segments_csv
+from mocap_seq2seq.data.store import SegmentTable, write_collection
+from mocap_seq2seq.data.store import Sequence as StoredSequence
 from mocap_seq2seq.errors import UsageError
-from mocap_seq2seq.formats.segments_csv import read_segments_csv
-from mocap_seq2seq.skeleton import Skeleton
-from mocap_seq2seq.store import SegmentTable, write_collection
-from mocap_seq2seq.store import Sequence as StoredSequence
+from mocap_seq2seq.motion.skeleton import Skeleton
 
 FORMATS = ("bvh", "asf-amc", "h36m")
 
@@ -123,7 +123,7 @@ def import_motion(
         paths: what to convert (see :func:`plan_import`).
         output: the ``.h5`` file to write.
         asf: the ASF skeleton of AMC files, when not among ``paths``.
-        labels: a ``start,end,label`` CSV (:mod:`mocap_seq2seq.formats.segments_csv`)
+        labels: a ``start,end,label`` CSV (:mod:`mocap_seq2seq.data.formats.segments_csv`)
             with the ground truth of the one sequence converted.
         action: name every converted sequence a take of this action (takes
             numbered in the order given), so that ``--actions`` can use them.
@@ -170,7 +170,7 @@ def _read_skeletal(
     action: str | None,
     progress: Callable[[str], None] | None,
 ) -> tuple[list[StoredSequence], Skeleton, str]:
-    from mocap_seq2seq.formats import asf_amc, bvh
+    from mocap_seq2seq.data.formats import asf_amc, bvh
 
     asf_skeleton = None
     if plan.format == "asf-amc":
@@ -224,7 +224,7 @@ def _read_skeletal(
 def _read_h36m(
     files: Sequence[Path], progress: Callable[[str], None] | None
 ) -> tuple[list[StoredSequence], Skeleton, str]:
-    from mocap_seq2seq.formats import h36m
+    from mocap_seq2seq.data.formats import h36m
 
     entries = []
     for path in files:

@@ -160,7 +160,8 @@ def cmu38_skeleton() -> Skeleton:
     >>> tree.n_joints, tree.n_channels, tree.offset_scale
     (38, 117, 70.0)
     """
-    text = resources.files("mocap_seq2seq").joinpath("skeleton_cmu38.json").read_text("utf-8")
+    resource = resources.files("mocap_seq2seq.motion").joinpath("skeleton_cmu38.json")
+    text = resource.read_text("utf-8")
     return skeleton_from_json(text)
 
 

@@ -40,6 +40,7 @@ import h5py
 import numpy as np
 
 from mocap_seq2seq.atomic import atomic_path
+from mocap_seq2seq.data.formats import cmu
 from mocap_seq2seq.errors import (
     BadDataError,
     DataFileError,
@@ -47,9 +48,8 @@ from mocap_seq2seq.errors import (
     OutputExistsError,
     UnknownNameError,
 )
-from mocap_seq2seq.formats import cmu
+from mocap_seq2seq.motion.skeleton import Skeleton, skeleton_from_json
 from mocap_seq2seq.paths import resolve_data_dir
-from mocap_seq2seq.skeleton import Skeleton, skeleton_from_json
 
 LAYOUT = "mocap_seq2seq/1"
 ACTIONS_FILE = "cmu_actions.h5"

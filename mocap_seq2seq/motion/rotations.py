@@ -3,7 +3,7 @@
 Conventions, written once:
 
 * Matrices act on column vectors: ``R @ v`` rotates ``v``. (The toolkit's
-  forward kinematics uses row vectors; :mod:`mocap_seq2seq.formats.motion`
+  forward kinematics uses row vectors; :mod:`mocap_seq2seq.data.formats.motion`
   says how a file's rotations are turned into its frames.)
 * An Euler ``order`` is three distinct axis letters (Tait-Bryan angles), with
   scipy's meaning of case. Upper case is *intrinsic*: each rotation turns
@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from mocap_seq2seq.errors import UsageError
-from mocap_seq2seq.skeleton import expmap_to_rotation_matrices
+from mocap_seq2seq.motion.skeleton import expmap_to_rotation_matrices
 
 _AXES = {"x": 0, "y": 1, "z": 2}
 

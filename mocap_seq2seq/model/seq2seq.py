@@ -42,8 +42,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from mocap_seq2seq.distribution import pad_to_multiple
 from mocap_seq2seq.errors import ModelFileError, UsageError
+from mocap_seq2seq.model.distribution import pad_to_multiple
 
 #: Package name under which every custom object is registered.
 PACKAGE = "mocap_seq2seq"
