@@ -107,9 +107,10 @@ def _hand_written_step(batches: dict[str, np.ndarray]):
         "b": array(projection.bias),
     }
 
-    def cell(p, h, x):
+    def cell(p, h, x_projected):
         # Keras GRUCell, reset_after=True: gates z, r, h; the input and recurrent biases apart.
-        xz, xr, xh = jnp.split(x @ p["kernel"] + p["bias"][0], 3, axis=-1)
+        # The input's projection comes in precomputed (for the encoder, all steps at once).
+        xz, xr, xh = jnp.split(x_projected, 3, axis=-1)
         hz, hr, hh = jnp.split(h @ p["recurrent"] + p["bias"][1], 3, axis=-1)
         z = jax.nn.sigmoid(xz + hz)
         r = jax.nn.sigmoid(xr + hr)
@@ -119,14 +120,15 @@ def _hand_written_step(batches: dict[str, np.ndarray]):
     def forward(p, source):
         h0 = jnp.zeros((source.shape[0], HIDDEN), source.dtype)
 
-        def encode(h, x):
-            return cell(p, h, x), None
+        def encode(h, x_projected):
+            return cell(p, h, x_projected), None
 
-        h, _ = jax.lax.scan(encode, h0, jnp.swapaxes(source[:, :-1], 0, 1))
+        inputs = jnp.swapaxes(source[:, :-1], 0, 1) @ p["kernel"] + p["bias"][0]
+        h, _ = jax.lax.scan(encode, h0, inputs)
 
         def decode(carry, _):
             h, pose = carry
-            h = cell(p, h, pose)
+            h = cell(p, h, pose @ p["kernel"] + p["bias"][0])
             pose = pose + h @ p["w"] + p["b"]
             return (h, pose), (pose, h)
 
