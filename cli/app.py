@@ -14,9 +14,10 @@ import sys
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
+
 from mocap_cli import commands
 from mocap_cli.console import error_console
-from typer.core import TyperGroup
 
 
 class _ErrorBoundaryGroup(TyperGroup):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+
 from mocap_cli import (
     cluster_cmd,
     convert_cmd,

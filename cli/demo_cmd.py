@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
 from mocap_cli.console import console
 from mocap_cli.options import Actions, DataDir, Overwrite
 
@@ -84,7 +85,6 @@ def demo(
     keras = import_keras()
 
     from mocap_cli.reporting import report_sequence
-
     from mocap_seq2seq.model.training import load_run
     from mocap_seq2seq.report.render import evaluation_markdown, evaluation_table, write_html_report
 
@@ -140,7 +140,6 @@ def _jobs(
     pretrained_dir: Path | None,
 ) -> list[tuple[str, Any, Path]]:
     from mocap_cli.sources import select_source
-
     from mocap_seq2seq.data.store import catalogue, normalize_trial
     from mocap_seq2seq.pretrained import (
         ACTIONS_MODEL,

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from mocap_cli.console import console
 from mocap_cli.options import Actions, DataDir, DataFile, Overwrite, SequenceName, Trial
 
@@ -57,7 +58,6 @@ def embed(
     import_keras()
     from mocap_cli.progress import window_progress
     from mocap_cli.sources import select_source
-
     from mocap_seq2seq.data.sources import source_from_description
     from mocap_seq2seq.embedding import embed_sequence, write_embedding
     from mocap_seq2seq.errors import OutputExistsError

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from mocap_cli.console import console
 from mocap_cli.options import DataDir
 

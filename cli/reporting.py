@@ -42,8 +42,8 @@ def report_sequence(
 ) -> SequenceReport:
     """Embed, segment, score (when labels exist) and draw one sequence."""
     import numpy as np
-    from mocap_cli.progress import window_progress
 
+    from mocap_cli.progress import window_progress
     from mocap_seq2seq.embedding import Embedding
     from mocap_seq2seq.pipeline import embed_and_segment, segment_embedding
     from mocap_seq2seq.report.figures import channel_heatmap, figure_to_png_bytes, training_curves

@@ -8,8 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mocap_cli.app import app
 from typer.testing import CliRunner
+
+from mocap_cli.app import app
 
 runner = CliRunner()
 

@@ -40,8 +40,9 @@ def test_data_parallel_training_on_two_host_devices() -> None:
 
 
 def test_distribute_refuses_other_backends(data_dir: Path) -> None:
-    from mocap_cli.app import app
     from typer.testing import CliRunner
+
+    from mocap_cli.app import app
 
     if os.environ.get("KERAS_BACKEND", "tensorflow") == "jax":
         pytest.skip("this checks the refusal on a non-JAX backend")

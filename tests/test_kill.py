@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from mocap_cli.app import app
 from typer.testing import CliRunner
+
+from mocap_cli.app import app
 
 runner = CliRunner()
 

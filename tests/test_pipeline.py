@@ -8,10 +8,10 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from mocap_cli.app import app
-from mocap_cli.cluster_cmd import METHODS
 from typer.testing import CliRunner
 
+from mocap_cli.app import app
+from mocap_cli.cluster_cmd import METHODS
 from mocap_seq2seq.segment.segmentation import SEGMENTERS
 
 runner = CliRunner()

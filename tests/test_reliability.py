@@ -17,9 +17,9 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from mocap_cli.app import app
 from typer.testing import CliRunner
 
+from mocap_cli.app import app
 from mocap_seq2seq.data.store import ACTIONS_FILE, SUBJECT86_FILE
 from mocap_seq2seq.errors import UnknownNameError
 
@@ -363,8 +363,9 @@ def test_traceback_only_with_debug(tmp_path: Path) -> None:
 
 def _embedded_run(data_dir: Path, tmp_path: Path) -> Path:
     """A tiny trained and embedded run, made through the CLI; returns the run folder."""
-    from mocap_cli.app import app
     from typer.testing import CliRunner
+
+    from mocap_cli.app import app
 
     run = tmp_path / "run"
     runner = CliRunner()
@@ -393,8 +394,9 @@ def _embedded_run(data_dir: Path, tmp_path: Path) -> Path:
 
 def test_write_failure_inside_an_output_is_one_line(data_dir: Path, tmp_path: Path) -> None:
     # A folder where a file should go: the OSError during the write becomes one line.
-    from mocap_cli.app import app
     from typer.testing import CliRunner
+
+    from mocap_cli.app import app
 
     run = _embedded_run(data_dir, tmp_path)
     blocked = tmp_path / "clustering"
@@ -409,8 +411,9 @@ def test_cluster_with_given_segments_is_not_called_automatic(
 ) -> None:
     import json
 
-    from mocap_cli.app import app
     from typer.testing import CliRunner
+
+    from mocap_cli.app import app
 
     run = _embedded_run(data_dir, tmp_path)
     runner = CliRunner()
