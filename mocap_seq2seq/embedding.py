@@ -212,7 +212,32 @@ def embed_sequence(
         action_names: names of the label values.
         progress: called as ``progress(done, total)`` windows.
     """
-    normalized = normalization.transform(frames)
+    return embed_normalized(
+        model,
+        normalization.transform(frames),
+        batch_size=batch_size,
+        segment_bounds=segment_bounds,
+        metadata=metadata,
+        labels=labels,
+        action_names=action_names,
+        tolerance_windows=tolerance_windows,
+        progress=progress,
+    )
+
+
+def embed_normalized(
+    model: Any,
+    normalized: np.ndarray,
+    *,
+    batch_size: int = 256,
+    segment_bounds: np.ndarray | None = None,
+    metadata: dict[str, Any] | None = None,
+    labels: np.ndarray | None = None,
+    action_names: tuple[str, ...] = (),
+    tolerance_windows: np.ndarray | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Embedding:
+    """:func:`embed_sequence` of frames already normalised (the caller reuses them)."""
     states, filled = embed_frames(
         model,
         normalized,

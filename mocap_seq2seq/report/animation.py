@@ -18,7 +18,10 @@ import numpy as np
 from matplotlib.animation import FFMpegWriter, FuncAnimation, PillowWriter, writers
 from matplotlib.figure import Figure
 
+from mocap_seq2seq.atomic import atomic_path
+from mocap_seq2seq.data.sources import SequenceSource
 from mocap_seq2seq.errors import UsageError
+from mocap_seq2seq.motion.skeleton import Skeleton, cmu38_skeleton, forward_kinematics, up_axis
 from mocap_seq2seq.report.figures import (
     Names,
     _check_finite,
@@ -398,3 +401,66 @@ def save_animation(
     writer = PillowWriter(fps=rate) if writer_name == "pillow" else FFMpegWriter(fps=rate)
     animation.save(target, writer=writer, dpi=dpi)
     return target
+
+
+# ----------------------------------------------------------------------------- a sequence
+
+
+def skeleton_frames(source: SequenceSource) -> tuple[Skeleton, np.ndarray] | None:
+    """``(skeleton, frames)`` of a sequence ready for forward kinematics, or None.
+
+    Frames of 114 or 117 channels without a skeleton of their own are the CMU
+    38-joint layout; frames whose root position was dropped get it back at
+    zero. None when the sequence has no skeleton (bone offsets) to pose.
+    """
+    skeleton = source.skeleton
+    frames = source.frames
+    if skeleton is None and frames.shape[1] in (114, 117):
+        skeleton = cmu38_skeleton()
+    if skeleton is None or skeleton.expmap_columns is None:
+        return None
+    missing = skeleton.n_channels - frames.shape[1]
+    if missing == 3 and skeleton.root_position_columns is not None:
+        # root channels dropped: put them back at zero
+        frames = np.concatenate([np.zeros((len(frames), 3), frames.dtype), frames], 1)
+    elif missing > 0:
+        return None
+    return skeleton, frames
+
+
+def sequence_animation(source: SequenceSource, labels_pred: np.ndarray) -> FuncAnimation:
+    """The moving skeleton of a sequence (or its channels, without one) over the action bars."""
+    found = skeleton_frames(source)
+    if found is not None:
+        skeleton, frames = found
+        positions = forward_kinematics(skeleton, frames)
+        return skeleton_animation(
+            positions,
+            skeleton.parents,
+            labels_true=source.labels,
+            labels_pred=labels_pred,
+            names=source.action_names or None,
+            up_axis=up_axis(positions),
+            title=source.name,
+        )
+    return channel_animation(
+        source.frames,
+        labels_true=source.labels,
+        labels_pred=labels_pred,
+        names=source.action_names or None,
+        frame_rate=source.frame_rate,
+        title=source.name,
+    )
+
+
+def write_sequence_animation(
+    source: SequenceSource, labels_pred: np.ndarray, folder: Path, stem: str
+) -> Path:
+    """Write :func:`sequence_animation` atomically as ``folder/stem.mp4`` (ffmpeg) or ``.gif``."""
+    suffix = ".mp4" if writers.is_available("ffmpeg") else ".gif"
+    path = Path(folder) / f"{stem}{suffix}"
+    animation = sequence_animation(source, labels_pred)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as temporary:
+        save_animation(animation, temporary, dpi=60)
+    return path
