@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from mocap_cli.console import console
+from mocap_cli.console import console, show_and_write
 from mocap_cli.options import Actions, DataDir, Overwrite
 
 PretrainedDir = Annotated[
@@ -82,15 +82,11 @@ def demo(
     from mocap_cli.progress import window_progress
 
     from mocap_seq2seq.pipeline import demo_report
-    from mocap_seq2seq.report.render import print_report, write_report
 
     found = demo_report(
         jobs, title=title, animation_folder=target if video else None, progress=window_progress
     )
-    for path in found.animations:
-        console.print(f"[green]Wrote[/] {path}")
-    print_report(console, found.report)
-    write_report(target, found.report)
+    show_and_write(found, target)
     console.print(
         f"[green]Report[/] {target / 'report.html'} (and report.md, figures/) "
         f"in {time.monotonic() - started:.0f} s."

@@ -198,6 +198,7 @@ def embed_sequence(
     action_names: tuple[str, ...] = (),
     tolerance_windows: np.ndarray | None = None,
     progress: Callable[[int, int], None] | None = None,
+    normalized: np.ndarray | None = None,
 ) -> Embedding:
     """Normalise raw frames as in training, embed them, and add the PCA projection.
 
@@ -211,36 +212,13 @@ def embed_sequence(
         labels: ground truth carried along for ``evaluate``; never used here.
         action_names: names of the label values.
         progress: called as ``progress(done, total)`` windows.
+        normalized: ``normalization.transform(frames)`` when the caller has
+            it already (the pipeline reuses it for the raw-pose rows), so
+            that the frames are normalised once.
     """
-    return embed_normalized(
-        model,
-        normalization.transform(frames),
-        batch_size=batch_size,
-        segment_bounds=segment_bounds,
-        metadata=metadata,
-        labels=labels,
-        action_names=action_names,
-        tolerance_windows=tolerance_windows,
-        progress=progress,
-    )
-
-
-def embed_normalized(
-    model: Any,
-    normalized: np.ndarray,
-    *,
-    batch_size: int = 256,
-    segment_bounds: np.ndarray | None = None,
-    metadata: dict[str, Any] | None = None,
-    labels: np.ndarray | None = None,
-    action_names: tuple[str, ...] = (),
-    tolerance_windows: np.ndarray | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> Embedding:
-    """:func:`embed_sequence` of frames already normalised (the caller reuses them)."""
     states, filled = embed_frames(
         model,
-        normalized,
+        normalization.transform(frames) if normalized is None else normalized,
         batch_size=batch_size,
         segment_bounds=segment_bounds,
         progress=progress,

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from mocap_seq2seq.data.sources import SequenceSource
-from mocap_seq2seq.embedding import Embedding, embed_normalized, write_embedding
+from mocap_seq2seq.embedding import Embedding, embed_sequence, write_embedding
 from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.labels import labels_to_boundaries, labels_to_segments
 from mocap_seq2seq.report.model import Figure, Report
@@ -206,9 +206,11 @@ def embed_source(
     progress: WindowProgress | None = None,
 ) -> Embedding:
     """The embedding of a :class:`~mocap_seq2seq.data.sources.SequenceSource`, with its truth."""
-    return embed_normalized(
+    return embed_sequence(
         model,
-        normalization.transform(source.frames) if normalized is None else normalized,
+        normalization,
+        source.frames,
+        normalized=normalized,
         batch_size=batch_size,
         metadata={
             "sequence": source.description,
