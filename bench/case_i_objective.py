@@ -35,15 +35,14 @@ OBJECTIVES = {"MSE": 0.0, "MSE + 3 x slowness": 3.0}
 
 def run(concats: list[int], seeds: list[int]) -> None:
     from mocap_seq2seq.model.training import TrainConfig
+    from mocap_seq2seq.pipeline import segment_frames
     from mocap_seq2seq.segment.metrics import adjusted_rand, hungarian_accuracy
-    from mocap_seq2seq.segment.segmentation import KernelSegmenter
 
     results = common.ResultsCSV(CSV, COLUMNS, KEY)
     machine = common.machine_string()
     for seed in seeds:
         for concat in concats:
             source = common.concat_loader(concat, False)()
-            n_actions, n_segments = common.oracle_counts(source.labels)
             features = {"raw poses": common.raw_features(source.frames)}
             for name, weight in OBJECTIVES.items():
                 row = {"concat": concat, "seed": seed, "objective": name}
@@ -71,12 +70,9 @@ def run(concats: list[int], seeds: list[int]) -> None:
                     }
                     if row in results:
                         continue
-                    model = (
-                        KernelSegmenter(n_clusters=n_actions, n_segments=n_segments)
-                        if k_mode == "oracle"
-                        else KernelSegmenter()
+                    predicted = segment_frames(
+                        X, "kernel", labels=source.labels, oracle=k_mode == "oracle"
                     )
-                    predicted = model.fit(X).frame_labels_
                     scores = {
                         "ari": adjusted_rand(source.labels, predicted),
                         "accuracy": hungarian_accuracy(source.labels, predicted),

@@ -80,9 +80,14 @@ def raw_features(frames: np.ndarray) -> np.ndarray:
 
 
 def oracle_counts(labels: np.ndarray) -> tuple[int, int]:
-    """True ``(number of actions, number of segments)``: what an "oracle" row is told."""
-    labels = np.asarray(labels)
-    return int(np.unique(labels).size), int(np.count_nonzero(np.diff(labels)) + 1)
+    """True ``(number of actions, number of segments)``: what an "oracle" row is told.
+
+    Read from :func:`mocap_seq2seq.pipeline.oracle_parameters`, the one definition.
+    """
+    from mocap_seq2seq.pipeline import oracle_parameters
+
+    truth = oracle_parameters(np.asarray(labels), "kernel")
+    return truth["n_clusters"], truth["n_segments"]
 
 
 # ----------------------------------------------------------------------------- cached runs

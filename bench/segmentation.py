@@ -110,46 +110,25 @@ class Method:
     k_mode: str
     seeded: bool  # depends on a seed (training seed for states, random_state for raw)
     no_root: bool  # also run on the no-root variant of case (i)
-    run: Callable[[np.ndarray, int, int, int], np.ndarray]  # (X, K, n_segments, seed) -> labels
+    run: Callable[[np.ndarray, np.ndarray, int], np.ndarray]  # (X, labels, seed) -> labels
 
 
-def _kernel(oracle: bool) -> Callable[[np.ndarray, int, int, int], np.ndarray]:
-    from mocap_seq2seq.segment.segmentation import SEGMENTERS
+def _library(method: str, oracle: bool) -> Callable[[np.ndarray, np.ndarray, int], np.ndarray]:
+    """A segmenter of the toolkit as the pipeline runs it (oracle: told the true counts)."""
+    from mocap_seq2seq.pipeline import segment_frames
 
-    def run(X: np.ndarray, k: int, n_segments: int, seed: int) -> np.ndarray:
-        if oracle:
-            model = SEGMENTERS["kernel"](n_clusters=k, n_segments=n_segments)
-        else:
-            model = SEGMENTERS["kernel"]()
-        return model.fit(X).frame_labels_
+    def run(X: np.ndarray, labels: np.ndarray, seed: int) -> np.ndarray:
+        return segment_frames(X, method, labels=labels, oracle=oracle, random_state=seed)
 
     return run
 
 
-def _paper(oracle: bool) -> Callable[[np.ndarray, int, int, int], np.ndarray]:
-    from mocap_seq2seq.segment.segmentation import SEGMENTERS
-
-    def run(X: np.ndarray, k: int, n_segments: int, seed: int) -> np.ndarray:
-        return SEGMENTERS["paper"](n_clusters=k if oracle else None).fit(X).frame_labels_
-
-    return run
-
-
-def _kmeans(oracle: bool) -> Callable[[np.ndarray, int, int, int], np.ndarray]:
-    from mocap_seq2seq.segment.segmentation import SEGMENTERS
-
-    def run(X: np.ndarray, k: int, n_segments: int, seed: int) -> np.ndarray:
-        model = SEGMENTERS["kmeans"](n_clusters=k if oracle else None, random_state=seed)
-        return model.fit(X).frame_labels_
-
-    return run
-
-
-def hmm_labels(X: np.ndarray, k: int, n_segments: int, seed: int) -> np.ndarray:
-    """Gaussian HMM, K diagonal-covariance states, on the first principal components."""
+def hmm_labels(X: np.ndarray, labels: np.ndarray, seed: int) -> np.ndarray:
+    """Gaussian HMM, K diagonal-covariance states (K told), on the first principal components."""
     from hmmlearn.hmm import GaussianHMM
     from sklearn.decomposition import PCA
 
+    k, _ = common.oracle_counts(labels)
     reduced = PCA(n_components=min(HMM_COMPONENTS, X.shape[1]), random_state=seed).fit_transform(X)
     model = GaussianHMM(
         n_components=k, covariance_type="diag", n_iter=HMM_ITERATIONS, random_state=seed
@@ -158,13 +137,14 @@ def hmm_labels(X: np.ndarray, k: int, n_segments: int, seed: int) -> np.ndarray:
     return model.predict(reduced)
 
 
-def ruptures_labels(X: np.ndarray, k: int, n_segments: int, seed: int) -> np.ndarray:
+def ruptures_labels(X: np.ndarray, labels: np.ndarray, seed: int) -> np.ndarray:
     """ruptures KernelCPD (rbf) with the true number of breakpoints, then Ward on segment means."""
     import ruptures
     from sklearn.cluster import AgglomerativeClustering
 
     from mocap_seq2seq.segment.segmentation import block_means
 
+    k, n_segments = common.oracle_counts(labels)
     n_frames = X.shape[0]
     points = block_means(X, RUPTURES_STEP)
     min_size = max(2, RUPTURES_MIN_FRAMES // RUPTURES_STEP)
@@ -183,16 +163,16 @@ def ruptures_labels(X: np.ndarray, k: int, n_segments: int, seed: int) -> np.nda
 def methods() -> list[Method]:
     """Every row type, in the order of the tables."""
     return [
-        Method("kernel", STATES, ORACLE, True, True, _kernel(True)),
-        Method("kernel", STATES, AUTO, True, True, _kernel(False)),
-        Method("paper", STATES, ORACLE, True, False, _paper(True)),
-        Method("paper", STATES, AUTO, True, False, _paper(False)),
-        Method("kmeans", STATES, ORACLE, True, False, _kmeans(True)),
-        Method("kmeans", STATES, AUTO, True, False, _kmeans(False)),
-        Method("kernel", RAW, ORACLE, False, True, _kernel(True)),
-        Method("kernel", RAW, AUTO, False, True, _kernel(False)),
-        Method("kmeans", RAW, ORACLE, True, False, _kmeans(True)),
-        Method("kmeans", RAW, AUTO, True, False, _kmeans(False)),
+        Method("kernel", STATES, ORACLE, True, True, _library("kernel", True)),
+        Method("kernel", STATES, AUTO, True, True, _library("kernel", False)),
+        Method("paper", STATES, ORACLE, True, False, _library("paper", True)),
+        Method("paper", STATES, AUTO, True, False, _library("paper", False)),
+        Method("kmeans", STATES, ORACLE, True, False, _library("kmeans", True)),
+        Method("kmeans", STATES, AUTO, True, False, _library("kmeans", False)),
+        Method("kernel", RAW, ORACLE, False, True, _library("kernel", True)),
+        Method("kernel", RAW, AUTO, False, True, _library("kernel", False)),
+        Method("kmeans", RAW, ORACLE, True, False, _library("kmeans", True)),
+        Method("kmeans", RAW, AUTO, True, False, _library("kmeans", False)),
         Method("hmm", RAW, ORACLE, True, False, hmm_labels),
         Method("ruptures", RAW, ORACLE, False, False, ruptures_labels),
     ]
@@ -318,7 +298,7 @@ def run(args: argparse.Namespace) -> None:
                 note = ""
                 t0 = time.perf_counter()
                 try:
-                    labels = method.run(X, n_actions, n_segments, job.seed)
+                    labels = method.run(X, source.labels, job.seed)
                 except Exception as error:  # noqa: BLE001 - a failed baseline is a row too
                     labels, note = None, f"failed: {type(error).__name__}: {error}"[:200]
                 seconds = time.perf_counter() - t0

@@ -58,12 +58,10 @@ def cluster(
     overwrite: Overwrite = False,
 ) -> None:
     """Cluster the frames of an embedding; write per-frame labels and segments (CSV, JSON)."""
-    import numpy as np
-
     from mocap_seq2seq.embedding import read_embedding
     from mocap_seq2seq.errors import MismatchError, UsageError
+    from mocap_seq2seq.pipeline import oracle_parameters, segment_embedding
     from mocap_seq2seq.segment.results import write_clustering
-    from mocap_seq2seq.segment.segmentation import SEGMENTERS
 
     method = method.value  # type: ignore[assignment]
 
@@ -85,12 +83,12 @@ def cluster(
             "'oracle' needs the ground truth, and this embedding has none.",
             fix="Pass an integer or 'auto'.",
         )
-    if k_mode == "oracle":
-        n_clusters = int(np.unique(found.labels).size)
-    if segment_mode == "oracle":
-        from mocap_seq2seq.labels import labels_to_boundaries
-
-        n_segments = int(labels_to_boundaries(found.labels).size + 1)
+    if oracle:
+        truth = oracle_parameters(found.labels, method)
+        if k_mode == "oracle":
+            n_clusters = truth["n_clusters"]
+        if segment_mode == "oracle":
+            n_segments = truth.get("n_segments")
     if n_clusters is not None and not 1 <= n_clusters <= found.n_frames:
         raise MismatchError(
             f"--k must be between 1 and the number of frames ({found.n_frames:,}). "
@@ -100,28 +98,36 @@ def cluster(
     parameters: dict[str, object] = {"n_clusters": n_clusters}
     if method == "kernel":
         parameters["n_segments"] = n_segments
+    mode = (
+        "oracle"
+        if oracle
+        else ("given" if n_clusters is not None or n_segments is not None else "automatic")
+    )
     with console.status(f"Clustering {found.n_frames:,} frames with '{method}'..."):
-        segmenter = SEGMENTERS[method](**parameters).fit(found.states)
-    labels = segmenter.frame_labels_
+        result = segment_embedding(
+            found,
+            method=method,
+            parameters=parameters,
+            k_mode=mode,
+            sequence=found.metadata.get("name", ""),
+        )
     metadata = {
         # Relative to the clustering folder, so that a moved runs/ folder still
         # works; the absolute path is the fallback.
         "embedding": os.path.relpath(embedding.resolve(), target.resolve()),
         "embedding_absolute": str(embedding.resolve()),
         "method": method,
-        "parameters": segmenter.get_params(),
-        "k_mode": "oracle"
-        if oracle
-        else ("given" if n_clusters is not None or n_segments is not None else "automatic"),
+        "parameters": result.parameters,
+        "k_mode": mode,
         "paper_protocol": bool(found.metadata.get("paper_protocol", False)),
-        "n_clusters": int(segmenter.n_clusters_),
-        "n_segments": int(segmenter.n_segments_),
+        "n_clusters": result.n_clusters,
+        "n_segments": result.n_segments,
         "sequence": found.metadata.get("name", ""),
     }
-    write_clustering(target, labels, metadata, overwrite=overwrite)
+    write_clustering(target, result.frame_labels, metadata, overwrite=overwrite)
     console.print(
-        f"[green]Wrote[/] {target}: {segmenter.n_clusters_} clusters, "
-        f"{segmenter.n_segments_} segments ({metadata['k_mode']} K)."
+        f"[green]Wrote[/] {target}: {result.n_clusters} clusters, "
+        f"{result.n_segments} segments ({mode} K)."
     )
 
 

@@ -34,11 +34,8 @@ def evaluate(
     """
     from mocap_seq2seq.embedding import read_embedding
     from mocap_seq2seq.errors import MismatchError
-    from mocap_seq2seq.report.render import (
-        evaluation_png,
-        evaluation_table,
-        write_evaluation_report,
-    )
+    from mocap_seq2seq.report.render import evaluation_png, rich_table, write_evaluation_report
+    from mocap_seq2seq.report.tables import evaluation_tables
     from mocap_seq2seq.segment.evaluation import K_MODES, evaluate_labels
     from mocap_seq2seq.segment.results import clustering_embedding_path, read_clustering
 
@@ -65,7 +62,7 @@ def evaluate(
         k_mode=metadata["k_mode"] if metadata["k_mode"] in K_MODES else "given",
         protocol="paper" if metadata.get("paper_protocol") else "leakage-free",
     )
-    console.print(evaluation_table([evaluation]))
+    console.print(rich_table(evaluation_tables([evaluation])[0]))
     png = None
     if figure:
         with console.status("Drawing the figure..."):

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from mocap_cli.console import console
+from mocap_cli.console import console, show_and_write
 from mocap_cli.options import (
     AsfFile,
     FrameRate,
@@ -146,7 +145,7 @@ def segment(
             **{key: value for key, value in changes.items() if value is not None}
         )
         check_window(source.frames.shape[0], config.source_length, config.target_length)
-        keras = import_keras()
+        import_keras()
         from mocap_cli.progress import train_with_progress
         from mocap_seq2seq.monitor import make_monitor
 
@@ -159,104 +158,12 @@ def segment(
         )
         console.print(f"[green]Trained[/] in {result.seconds:.0f} s, loss {result.final_loss:.4f}.")
 
-        _report(source, run_dir, target, video, keras, started)
+        from mocap_cli.progress import window_progress
+        from mocap_seq2seq.pipeline import capture_report
 
-
-def _report(
-    source: Any, run_dir: Path, target: Path, video: bool, keras: Any, started: float
-) -> None:
-    from rich.table import Table
-
-    from mocap_cli.reporting import report_sequence
-    from mocap_seq2seq.embedding import write_embedding
-    from mocap_seq2seq.labels import labels_to_segments
-    from mocap_seq2seq.model.training import load_run
-    from mocap_seq2seq.report.render import evaluation_markdown, evaluation_table, write_html_report
-    from mocap_seq2seq.segment.results import write_clustering
-
-    model, normalization, _ = load_run(run_dir)
-    found = report_sequence(
-        source.name, source, model, normalization, run_folder=run_dir, video=video, target=target
-    )
-    automatic = found.automatic
-    embedding_path = write_embedding(target / "embedding.h5", automatic.embedding, overwrite=True)
-    clustering = target / "clustering"
-    write_clustering(
-        clustering,
-        automatic.frame_labels,
-        {
-            "embedding": os.path.relpath(embedding_path.resolve(), clustering.resolve()),
-            "embedding_absolute": str(embedding_path.resolve()),
-            "method": automatic.method,
-            "parameters": {},
-            "k_mode": automatic.k_mode,
-            "paper_protocol": False,
-            "n_clusters": automatic.n_clusters,
-            "n_segments": automatic.n_segments,
-            "sequence": source.name,
-        },
-        overwrite=True,
-    )
-    rate = source.frame_rate
-    segments = Table(
-        title=f"{source.name}: {automatic.n_clusters} clusters, "
-        f"{automatic.n_segments} segments (automatic K)"
-    )
-    for column in ("start", "end", "seconds" if rate else "frames", "cluster"):
-        segments.add_column(column, justify="right")
-    rows = labels_to_segments(automatic.frame_labels)
-    for start, end, label in rows:
-        length = f"{(end - start) / rate:.1f}" if rate else str(end - start)
-        segments.add_row(str(start), str(end), length, str(label))
-    console.print(segments)
-    tables, markdown = [segments], [_segments_markdown(rows, rate)]
-    if found.evaluations:
-        scored = evaluation_table(found.evaluations, title=f"{source.name} against its labels")
-        console.print(scored)
-        tables.insert(0, scored)
-        markdown.insert(0, evaluation_markdown(found.evaluations, f"{source.name}"))
-    paragraphs = [
-        "Decoder states of a seq2seq predictor trained on this sequence alone, segmented "
-        "without labels by the toolkit's kernel segmenter (automatic K). "
-        + (
-            "Labels were given, so the segmentation is scored; 'oracle K' rows were told the "
-            "true numbers, and the 'raw poses' rows run the same segmenter on the poses."
-            if found.evaluations
-            else "No labels were given: nothing is scored."
-        ),
-        f"Backend: {keras.backend.backend()}, Keras {keras.__version__}. Files: embedding.h5, "
-        "clustering/ (frame_labels.csv, segments.csv, segments.json), run/.",
-        *found.notes,
-    ]
-    summary = {
-        "sequence": source.name,
-        "n_clusters": automatic.n_clusters,
-        "n_segments": automatic.n_segments,
-        "segments": [{"start": s, "end": e, "label": v} for s, e, v in rows],
-        "evaluations": [evaluation.to_dict() for evaluation in found.evaluations],
-    }
-    write_html_report(
-        target,
-        title=f"mocap-seq2seq: {source.name}",
-        paragraphs=paragraphs,
-        tables=tables,
-        markdown_tables=markdown,
-        figures=found.figures,
-        captions=found.captions,
-        summary=summary,
-    )
+        found = capture_report(source, run_dir, target, video=video, progress=window_progress)
+        show_and_write(found, target)
     console.print(
         f"[green]Report[/] {target / 'report.html'} (and report.md, figures/, clustering/) "
         f"in {time.monotonic() - started:.0f} s."
     )
-
-
-def _segments_markdown(rows: list[tuple[int, int, int]], rate: float | None) -> str:
-    lines = [
-        "| start | end | " + ("seconds" if rate else "frames") + " | cluster |",
-        "|---:|---:|---:|---:|",
-    ]
-    for start, end, label in rows:
-        length = f"{(end - start) / rate:.1f}" if rate else str(end - start)
-        lines.append(f"| {start} | {end} | {length} | {label} |")
-    return "\n".join(lines) + "\n"

@@ -64,6 +64,8 @@ _PUBLIC: dict[str, str] = {
     # pipeline
     "embed_and_segment": "mocap_seq2seq.pipeline:embed_and_segment",
     "segment_embedding": "mocap_seq2seq.pipeline:segment_embedding",
+    "oracle_parameters": "mocap_seq2seq.pipeline:oracle_parameters",
+    "compare_sequence": "mocap_seq2seq.pipeline:compare_sequence",
     # modules under the names of the first, flat layout (the README's earlier example)
     "sources": "mocap_seq2seq.data.sources",
     "training": "mocap_seq2seq.model.training",

@@ -38,6 +38,7 @@ import numpy as np
 from mocap_seq2seq.atomic import atomic_path, pause_for_tests
 from mocap_seq2seq.errors import DataFileError, OutputExistsError, WindowError
 from mocap_seq2seq.model.windows import tile_windows, windows_at
+from mocap_seq2seq.segment.projection import principal_components
 
 EMBEDDING_LAYOUT = "mocap_seq2seq/embedding/1"
 
@@ -112,17 +113,6 @@ def embed_frames(
     )
     states = window_states[tiling.window_of_frame, tiling.step_of_frame]
     return states.astype(np.float32), tiling.filled
-
-
-def pca_projection(states: np.ndarray, n_components: int = 3) -> np.ndarray:
-    """First principal components of the states (zero-padded when fewer exist)."""
-    from sklearn.decomposition import PCA
-
-    n = min(n_components, states.shape[0], states.shape[1])
-    projection = np.zeros((states.shape[0], n_components), dtype=np.float32)
-    if n > 0 and np.ptp(states, axis=0).max() > 0:
-        projection[:, :n] = PCA(n_components=n, random_state=0).fit_transform(states)
-    return projection
 
 
 def write_embedding(
@@ -208,6 +198,7 @@ def embed_sequence(
     action_names: tuple[str, ...] = (),
     tolerance_windows: np.ndarray | None = None,
     progress: Callable[[int, int], None] | None = None,
+    normalized: np.ndarray | None = None,
 ) -> Embedding:
     """Normalise raw frames as in training, embed them, and add the PCA projection.
 
@@ -221,11 +212,13 @@ def embed_sequence(
         labels: ground truth carried along for ``evaluate``; never used here.
         action_names: names of the label values.
         progress: called as ``progress(done, total)`` windows.
+        normalized: ``normalization.transform(frames)`` when the caller has
+            it already (the pipeline reuses it for the raw-pose rows), so
+            that the frames are normalised once.
     """
-    normalized = normalization.transform(frames)
     states, filled = embed_frames(
         model,
-        normalized,
+        normalization.transform(frames) if normalized is None else normalized,
         batch_size=batch_size,
         segment_bounds=segment_bounds,
         progress=progress,
@@ -233,7 +226,7 @@ def embed_sequence(
     return Embedding(
         states=states,
         filled=filled,
-        pca=pca_projection(states),
+        pca=principal_components(states),
         metadata=dict(metadata or {}),
         labels=labels,
         action_names=tuple(action_names),

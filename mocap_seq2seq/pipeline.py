@@ -1,21 +1,55 @@
-"""The whole chain for one sequence: embed, segment, and (with ground truth) evaluate.
+"""The chain, once: a sequence and a model -> embedding -> segmentations -> scores -> a report.
 
-Used by ``mocap demo`` and the benchmarks, so that they run exactly what the
-individual commands run. Plain data in and out.
+``mocap demo``, ``mocap segment``, ``mocap cluster``, :mod:`mocap_seq2seq.pretrained`
+and the benchmarks call these functions, so that every number of the toolkit
+comes from the same decisions:
+
+* :func:`oracle_parameters`: what a segmenter is told under "oracle K" (the
+  true number of actions, and of segments where it takes one);
+* :func:`segment_embedding`: one segmenter over an embedding, scored when the
+  embedding carries ground truth;
+* :func:`compare_sequence`: the comparison a report shows (decoder states
+  and raw poses; automatic and oracle K; the paper's method), normalising
+  the frames once;
+* :func:`demo_report` (a collection of sequences, each with its model) and
+  :func:`capture_report` (one capture and the model trained on it): a
+  :class:`~mocap_seq2seq.report.model.Report`, data that
+  :mod:`mocap_seq2seq.report.render` draws.
+
+Plain data in and out; nothing here prints.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import json
+import os
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mocap_seq2seq.embedding import Embedding, embed_sequence
-from mocap_seq2seq.labels import labels_to_boundaries
+from mocap_seq2seq.data.sources import SequenceSource
+from mocap_seq2seq.embedding import Embedding, embed_sequence, write_embedding
+from mocap_seq2seq.errors import UsageError
+from mocap_seq2seq.labels import labels_to_boundaries, labels_to_segments
+from mocap_seq2seq.report.model import Figure, Report
+from mocap_seq2seq.report.tables import evaluation_tables, segments_table
 from mocap_seq2seq.segment.evaluation import Evaluation, evaluate_labels
 from mocap_seq2seq.segment.segmentation import SEGMENTERS
+
+#: Called with ``(done, total)`` windows while a sequence is embedded.
+WindowProgress = Callable[[int, int], None]
+#: Given what is embedded, a context that yields a :data:`WindowProgress`
+#: (the CLI passes its rich progress bar; None embeds silently).
+ProgressFactory = Callable[[str], AbstractContextManager[WindowProgress]]
+
+#: The toolkit's default segmenter.
+DEFAULT_METHOD = "kernel"
+#: The paper's method (agglomerative, cosine, single linkage).
+PAPER_METHOD = "paper"
 
 
 @dataclass(frozen=True)
@@ -29,37 +63,115 @@ class SegmentationResult:
     n_clusters: int
     n_segments: int
     evaluation: Evaluation | None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- oracle
+
+
+def oracle_parameters(labels: np.ndarray, method: str) -> dict[str, int]:
+    """What a segmenter is told under "oracle K": the one definition of the toolkit.
+
+    The true number of actions (``n_clusters``) and, for segmenters that take
+    one, the true number of segments (``n_segments``). "Automatic" is the
+    empty dict: the segmenter chooses both.
+
+    Args:
+        labels: ``(n_frames,)`` ground-truth frame labels.
+        method: a key of :data:`~mocap_seq2seq.segment.segmentation.SEGMENTERS`.
+
+    Example:
+    >>> oracle_parameters(np.array([0, 0, 1, 1, 0]), "kernel")
+    {'n_clusters': 2, 'n_segments': 3}
+    >>> oracle_parameters(np.array([0, 0, 1, 1, 0]), "paper")
+    {'n_clusters': 2}
+    """
+    _check_method(method)
+    parameters = {"n_clusters": int(np.unique(labels).size)}
+    if "n_segments" in SEGMENTERS[method]().get_params():
+        parameters["n_segments"] = int(labels_to_boundaries(labels).size + 1)
+    return parameters
+
+
+def _check_method(method: str) -> None:
+    if method not in SEGMENTERS:
+        raise UsageError(
+            f"Unknown segmenter '{method}'.",
+            f"one of {', '.join(SEGMENTERS)}",
+            "Pick one of the names of mocap_seq2seq.segment.segmentation.SEGMENTERS.",
+        )
+
+
+# ----------------------------------------------------------------------------- one segmentation
+
+
+def segment_frames(
+    features: np.ndarray,
+    method: str,
+    *,
+    labels: np.ndarray | None = None,
+    oracle: bool = False,
+    random_state: int | None = None,
+) -> np.ndarray:
+    """Frame labels of one segmenter over any frame features (states, raw poses, PCA).
+
+    The benchmarks' entry: the segmenter of ``method`` with its defaults,
+    told :func:`oracle_parameters` under ``oracle``, seeded with
+    ``random_state`` where it takes one.
+
+    Args:
+        features: ``(n_frames, n_features)``.
+        method: a key of :data:`~mocap_seq2seq.segment.segmentation.SEGMENTERS`.
+        labels: ``(n_frames,)`` ground truth; read only under ``oracle``.
+        oracle: tell the segmenter the true counts.
+        random_state: seed of seeded segmenters (k-means); ignored by the others.
+    """
+    _check_method(method)
+    parameters: dict[str, Any] = {}
+    if oracle:
+        if labels is None:
+            raise UsageError("Oracle K needs ground truth, and this sequence has none.")
+        parameters.update(oracle_parameters(labels, method))
+    if random_state is not None and "random_state" in SEGMENTERS[method]().get_params():
+        parameters["random_state"] = random_state
+    return SEGMENTERS[method](**parameters).fit(features).frame_labels_
 
 
 def segment_embedding(
     embedding: Embedding,
     *,
-    method: str = "kernel",
+    method: str = DEFAULT_METHOD,
     oracle: bool = False,
     sequence: str = "",
     paper_protocol: bool = False,
+    features: str = "decoder states",
+    parameters: dict[str, Any] | None = None,
+    k_mode: str | None = None,
 ) -> SegmentationResult:
     """Cluster an embedding's states; evaluate when it carries ground truth.
 
     Args:
         embedding: frame-level decoder states (:mod:`mocap_seq2seq.embedding`).
         method: a key of :data:`~mocap_seq2seq.segment.segmentation.SEGMENTERS`.
-        oracle: tell the segmenter the true number of actions (and of
-            segments, for ``kernel``); otherwise it chooses both itself.
+        oracle: tell the segmenter :func:`oracle_parameters`; otherwise it
+            chooses the numbers itself (or takes ``parameters``).
         sequence: name for the report.
         paper_protocol: the embedding was made with the paper's protocol.
+        features: what the states are, for the report ("decoder states",
+            "raw poses").
+        parameters: segmenter parameters chosen by the caller (``--k 5``);
+            ``oracle`` overrides the counts it sets.
+        k_mode: how the counts were chosen, for the report; defaults to
+            ``"oracle"`` or ``"automatic"`` from ``oracle``.
     """
-    parameters: dict[str, Any] = {}
+    _check_method(method)
+    chosen: dict[str, Any] = dict(parameters or {})
     if oracle:
         if embedding.labels is None:
-            from mocap_seq2seq.errors import UsageError
-
             raise UsageError("Oracle K needs ground truth, and this sequence has none.")
-        parameters["n_clusters"] = int(np.unique(embedding.labels).size)
-        if method == "kernel":
-            parameters["n_segments"] = int(labels_to_boundaries(embedding.labels).size + 1)
-    segmenter = SEGMENTERS[method](**parameters).fit(embedding.states)
-    k_mode = "oracle" if oracle else "automatic"
+        chosen.update(oracle_parameters(embedding.labels, method))
+    segmenter = SEGMENTERS[method](**chosen).fit(embedding.states)
+    mode = k_mode if k_mode is not None else ("oracle" if oracle else "automatic")
     evaluation = None
     if embedding.labels is not None and embedding.tolerance_windows is not None:
         evaluation = evaluate_labels(
@@ -68,35 +180,37 @@ def segment_embedding(
             embedding.tolerance_windows,
             sequence=sequence,
             method=method,
-            k_mode=k_mode,
+            features=features,
+            k_mode=mode,
             protocol="paper" if paper_protocol else "leakage-free",
         )
     return SegmentationResult(
         embedding=embedding,
         frame_labels=segmenter.frame_labels_,
         method=method,
-        k_mode=k_mode,
+        k_mode=mode,
         n_clusters=int(segmenter.n_clusters_),
         n_segments=int(segmenter.n_segments_),
         evaluation=evaluation,
+        parameters=segmenter.get_params(),
     )
 
 
-def embed_and_segment(
+def embed_source(
     model: Any,
     normalization: Any,
-    source: Any,
+    source: SequenceSource,
     *,
-    method: str = "kernel",
-    oracle: bool = False,
+    normalized: np.ndarray | None = None,
     batch_size: int = 256,
-    progress: Callable[[int, int], None] | None = None,
-) -> SegmentationResult:
-    """Embed a :class:`~mocap_seq2seq.data.sources.SequenceSource` and segment it."""
-    embedding = embed_sequence(
+    progress: WindowProgress | None = None,
+) -> Embedding:
+    """The embedding of a :class:`~mocap_seq2seq.data.sources.SequenceSource`, with its truth."""
+    return embed_sequence(
         model,
         normalization,
         source.frames,
+        normalized=normalized,
         batch_size=batch_size,
         metadata={
             "sequence": source.description,
@@ -108,4 +222,364 @@ def embed_and_segment(
         tolerance_windows=source.tolerance_windows,
         progress=progress,
     )
+
+
+def embed_and_segment(
+    model: Any,
+    normalization: Any,
+    source: SequenceSource,
+    *,
+    method: str = DEFAULT_METHOD,
+    oracle: bool = False,
+    batch_size: int = 256,
+    progress: WindowProgress | None = None,
+) -> SegmentationResult:
+    """Embed a :class:`~mocap_seq2seq.data.sources.SequenceSource` and segment it."""
+    embedding = embed_source(model, normalization, source, batch_size=batch_size, progress=progress)
     return segment_embedding(embedding, method=method, oracle=oracle, sequence=source.name)
+
+
+# ----------------------------------------------------------------------------- the comparison
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What a report shows of one sequence.
+
+    ``automatic`` is the toolkit's segmenter on the decoder states, automatic
+    K (the answer without labels). With ground truth, ``others`` adds the
+    same with oracle K, the paper's method (oracle K), and the toolkit's
+    segmenter on the raw normalised poses (automatic and oracle K).
+    """
+
+    name: str
+    source: SequenceSource
+    automatic: SegmentationResult
+    others: tuple[SegmentationResult, ...] = ()
+
+    @property
+    def results(self) -> tuple[SegmentationResult, ...]:
+        return (self.automatic, *self.others)
+
+    @property
+    def evaluations(self) -> list[Evaluation]:
+        return [result.evaluation for result in self.results if result.evaluation is not None]
+
+
+def compare_sequence(
+    source: SequenceSource,
+    model: Any,
+    normalization: Any,
+    *,
+    name: str | None = None,
+    batch_size: int = 256,
+    progress: WindowProgress | None = None,
+) -> Comparison:
+    """Embed a sequence once and segment it every way a report compares.
+
+    The frames are normalised once, for the embedding and for the raw-pose
+    rows alike.
+    """
+    normalized = normalization.transform(source.frames)
+    embedding = embed_source(
+        model,
+        normalization,
+        source,
+        normalized=normalized,
+        batch_size=batch_size,
+        progress=progress,
+    )
+    automatic = segment_embedding(embedding, sequence=source.name)
+    if source.labels is None:
+        return Comparison(name or source.name, source, automatic)
+    raw = replace(embedding, states=normalized, filled=np.zeros(embedding.n_frames, bool))
+    others = (
+        segment_embedding(embedding, oracle=True, sequence=source.name),
+        segment_embedding(embedding, method=PAPER_METHOD, oracle=True, sequence=source.name),
+        *(
+            segment_embedding(raw, oracle=flag, sequence=source.name, features="raw poses")
+            for flag in (False, True)
+        ),
+    )
+    return Comparison(name or source.name, source, automatic, others)
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def _stem(name: str) -> str:
+    return name.replace(" ", "-").replace("+", "_").replace("/", "_")[:60]
+
+
+def segmentation_figure(comparison: Comparison) -> Figure:
+    """The segmentation bars over the 3-D decoder states, truth beside prediction when known."""
+    from mocap_seq2seq.report.render import evaluation_png, prediction_png
+
+    source, automatic, name = comparison.source, comparison.automatic, comparison.name
+    title = f"{name}: kernel segmenter on decoder states, automatic K"
+    stem = f"{_stem(name)}-segmentation"
+    if source.labels is not None:
+        png = evaluation_png(
+            source.labels,
+            automatic.frame_labels,
+            automatic.embedding.pca,
+            action_names=source.action_names,
+            frame_rate=source.frame_rate,
+            title=title,
+        )
+        caption = (
+            f"{name}: true vs predicted actions (automatic K), and the decoder states' first "
+            "3 principal components coloured by true and by predicted action."
+        )
+        return Figure(stem, png, caption)
+    png = prediction_png(
+        automatic.frame_labels, automatic.embedding.pca, frame_rate=source.frame_rate, title=title
+    )
+    caption = (
+        f"{name}: the clusters found without labels (automatic K), over time and on the "
+        "decoder states' first 3 principal components."
+    )
+    return Figure(stem, png, caption)
+
+
+def run_figures(comparison: Comparison, run_folder: Path) -> tuple[list[Figure], list[str]]:
+    """The training curves of a run and, for frames without a skeleton, the channels.
+
+    Returns the figures and the notes that explain them.
+    """
+    from mocap_seq2seq.report.animation import skeleton_frames
+    from mocap_seq2seq.report.figures import channel_heatmap, figure_to_png_bytes, training_curves
+
+    if not (run_folder / "history.json").is_file():
+        return [], []
+    history = json.loads((run_folder / "history.json").read_text())
+    curves = {
+        key: history[key]
+        for key in ("step", "loss", "forecast_ratio", "monitor")
+        if history.get(key)
+        and len(history[key]) == len(history["step"])
+        and any(value is not None for value in history[key])
+    }
+    figures = [
+        Figure(
+            "training",
+            figure_to_png_bytes(training_curves(curves, title="training")),
+            "Training loss, forecast error relative to repeating the last "
+            "pose (below 1 = better), and the label-free monitor score.",
+        )
+    ]
+    notes = []
+    source = comparison.source
+    if skeleton_frames(source) is None:
+        heatmap = channel_heatmap(
+            source.frames,
+            source.labels,
+            names=source.action_names,
+            frame_rate=source.frame_rate,
+            title=f"{comparison.name}: the {source.frames.shape[1]} exp-map channels",
+        )
+        figures.append(
+            Figure(
+                "channels",
+                figure_to_png_bytes(heatmap),
+                "The motion as it is: every channel over time.",
+            )
+        )
+        notes.append(
+            "These frames come without a skeleton (bone offsets), so the motion is "
+            "shown as its channels over time rather than as a moving figure."
+        )
+    return figures, notes
+
+
+def _backend_line() -> str:
+    import keras
+
+    return f"Backend: {keras.backend.backend()}, Keras {keras.__version__}."
+
+
+# ----------------------------------------------------------------------------- reports
+
+
+@dataclass(frozen=True)
+class Job:
+    """One sequence of a collection and the run folder of its model."""
+
+    name: str
+    source: SequenceSource
+    run_folder: Path
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """A report, the comparisons it shows, and the animations written beside it."""
+
+    report: Report
+    comparisons: tuple[Comparison, ...]
+    animations: tuple[Path, ...] = ()
+
+
+def _embedding_context(progress: ProgressFactory | None, name: str) -> Any:
+    return progress(f"embedding {name}") if progress is not None else nullcontext(None)
+
+
+def compare_collection(
+    jobs: Sequence[Job], *, progress: ProgressFactory | None = None
+) -> list[Comparison]:
+    """:func:`compare_sequence` over a collection, each sequence with its own model."""
+    from mocap_seq2seq.model.training import load_run
+
+    comparisons = []
+    for job in jobs:
+        model, normalization, _ = load_run(job.run_folder)
+        with _embedding_context(progress, job.name) as report:
+            comparisons.append(
+                compare_sequence(job.source, model, normalization, name=job.name, progress=report)
+            )
+    return comparisons
+
+
+def _figures_and_notes(
+    comparison: Comparison, run_folder: Path | None, animation_folder: Path | None
+) -> tuple[list[Figure], list[str], list[Path]]:
+    from mocap_seq2seq.report.animation import write_sequence_animation
+
+    figures, notes, animations = [segmentation_figure(comparison)], [], []
+    if run_folder is not None:
+        more, said = run_figures(comparison, run_folder)
+        figures += more
+        notes += said
+    if animation_folder is not None:
+        path = write_sequence_animation(
+            comparison.source,
+            comparison.automatic.frame_labels,
+            animation_folder,
+            _stem(comparison.name),
+        )
+        animations.append(path)
+        notes.append(f"Animation: {path.name} in the report folder.")
+    return figures, notes, animations
+
+
+def demo_report(
+    jobs: Sequence[Job],
+    *,
+    title: str,
+    animation_folder: Path | None = None,
+    progress: ProgressFactory | None = None,
+) -> ReportResult:
+    """``mocap demo``: every sequence of a collection compared, in one report.
+
+    Args:
+        jobs: the sequences and their (pretrained) models.
+        title: the report's title.
+        animation_folder: also animate each sequence into this folder.
+        progress: the embedding's progress bar (see :data:`ProgressFactory`).
+    """
+    comparisons = compare_collection(jobs, progress=progress)
+    figures: list[Figure] = []
+    notes: list[str] = []
+    animations: list[Path] = []
+    for job, comparison in zip(jobs, comparisons):
+        more, said, written = _figures_and_notes(
+            comparison, job.run_folder if len(jobs) == 1 else None, animation_folder
+        )
+        figures += more
+        notes += [note for note in said if note not in notes]
+        animations += written
+    evaluations = [e for comparison in comparisons for e in comparison.evaluations]
+    report = Report(
+        title=title,
+        paragraphs=(
+            "Decoder states of a pretrained seq2seq predictor, segmented without labels "
+            "(leakage-free: the labels are used only to score). 'automatic K': the segmenter "
+            "chose the numbers of actions and segments itself; 'oracle K': it was told both. "
+            "The last rows run the same segmenter on the raw normalised poses, for comparison.",
+            _backend_line(),
+        ),
+        tables=tuple(evaluation_tables(evaluations, title=title)),
+        figures=tuple(figures),
+        notes=tuple(notes),
+        summary={"evaluations": [evaluation.to_dict() for evaluation in evaluations]},
+    )
+    return ReportResult(report, tuple(comparisons), tuple(animations))
+
+
+def capture_report(
+    source: SequenceSource,
+    run_folder: Path,
+    folder: Path,
+    *,
+    video: bool = False,
+    progress: ProgressFactory | None = None,
+) -> ReportResult:
+    """``mocap segment`` after training: embed, cluster, write the files, and report.
+
+    Writes ``embedding.h5`` and ``clustering/`` (the automatic-K segmentation)
+    into ``folder``; the caller writes the report itself
+    (:func:`mocap_seq2seq.report.render.write_report`).
+    """
+    from mocap_seq2seq.segment.results import write_clustering
+
+    (comparison,) = compare_collection([Job(source.name, source, run_folder)], progress=progress)
+    automatic = comparison.automatic
+    figures, notes, animations = _figures_and_notes(
+        comparison, run_folder, folder if video else None
+    )
+    embedding_path = write_embedding(folder / "embedding.h5", automatic.embedding, overwrite=True)
+    clustering = folder / "clustering"
+    write_clustering(
+        clustering,
+        automatic.frame_labels,
+        {
+            "embedding": os.path.relpath(embedding_path.resolve(), clustering.resolve()),
+            "embedding_absolute": str(embedding_path.resolve()),
+            "method": automatic.method,
+            "parameters": {},
+            "k_mode": automatic.k_mode,
+            "paper_protocol": False,
+            "n_clusters": automatic.n_clusters,
+            "n_segments": automatic.n_segments,
+            "sequence": source.name,
+        },
+        overwrite=True,
+    )
+    evaluations = comparison.evaluations
+    tables = [
+        segments_table(
+            f"{source.name}: {automatic.n_clusters} clusters, "
+            f"{automatic.n_segments} segments (automatic K)",
+            automatic.frame_labels,
+            source.frame_rate,
+        )
+    ]
+    if evaluations:
+        tables[:0] = evaluation_tables(evaluations, title=f"{source.name} against its labels")
+    paragraphs = (
+        "Decoder states of a seq2seq predictor trained on this sequence alone, segmented "
+        "without labels by the toolkit's kernel segmenter (automatic K). "
+        + (
+            "Labels were given, so the segmentation is scored; 'oracle K' rows were told the "
+            "true numbers, and the 'raw poses' rows run the same segmenter on the poses."
+            if evaluations
+            else "No labels were given: nothing is scored."
+        ),
+        _backend_line() + " Files: embedding.h5, "
+        "clustering/ (frame_labels.csv, segments.csv, segments.json), run/.",
+    )
+    rows = labels_to_segments(automatic.frame_labels)
+    report = Report(
+        title=f"mocap-seq2seq: {source.name}",
+        paragraphs=paragraphs,
+        tables=tuple(tables),
+        figures=tuple(figures),
+        notes=tuple(notes),
+        summary={
+            "sequence": source.name,
+            "n_clusters": automatic.n_clusters,
+            "n_segments": automatic.n_segments,
+            "segments": [{"start": s, "end": e, "label": v} for s, e, v in rows],
+            "evaluations": [evaluation.to_dict() for evaluation in evaluations],
+        },
+    )
+    return ReportResult(report, (comparison,), tuple(animations))

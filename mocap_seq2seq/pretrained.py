@@ -19,11 +19,14 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mocap_seq2seq.atomic import atomic_path, write_json
-from mocap_seq2seq.errors import ModelFileError, NoFramesError, UnknownNameError
+from mocap_seq2seq.errors import ModelFileError, NoFramesError, UnknownNameError, UsageError
 from mocap_seq2seq.paths import resolve_pretrained_dir
+
+if TYPE_CHECKING:
+    from mocap_seq2seq.pipeline import Job
 
 MANIFEST_FILE = "manifest.json"
 EXPORTED_FILES = ("config.json", "normalization.json", "model.weights.h5", "history.json")
@@ -133,3 +136,58 @@ def pretrained_metrics(
         for result in (automatic, oracle)
         if result.evaluation is not None
     }
+
+
+def demo_jobs(
+    *,
+    trial: str | None = None,
+    actions: str | None = None,
+    seed: int = 0,
+    data_dir: str | os.PathLike[str] | None = None,
+    pretrained_dir: str | os.PathLike[str] | None = None,
+) -> tuple[str, list[Job]]:
+    """What ``mocap demo`` segments, each sequence with its pretrained model, and the title.
+
+    Args:
+        trial: a subject-86 trial ("01", "1") or "all" (every trial with frames).
+        actions: comma-separated case-(i) actions, concatenated twice each
+            (once for a single action) in an order seeded by ``seed``.
+        seed: seed of the concatenation.
+        data_dir: the data folder.
+        pretrained_dir: the pretrained models' folder.
+    """
+    from mocap_seq2seq.data.concatenation import parse_actions
+    from mocap_seq2seq.data.sources import concatenation_source, trial_source
+    from mocap_seq2seq.data.store import catalogue, normalize_trial
+    from mocap_seq2seq.pipeline import Job
+
+    if (trial is None) == (actions is None):
+        raise UsageError(
+            "Say what to segment with exactly one of --trial or --actions.",
+            fix="For example `mocap demo --trial 01` or `mocap demo --actions walking,running`.",
+        )
+    if trial is not None:
+        if trial.strip().lower() == "all":
+            trials = [
+                name for name, entry in catalogue(data_dir).trials.items() if entry["has_frames"]
+            ]
+        else:
+            trials = [normalize_trial(trial)]
+        jobs = [
+            Job(
+                f"trial {name}",
+                trial_source(name, data_dir),
+                pretrained_folder(trial_model_name(name), pretrained_dir),
+            )
+            for name in trials
+        ]
+        return f"mocap-seq2seq demo: trial {trial}", jobs
+    names = parse_actions(actions or "", catalogue(data_dir).actions)
+    source = concatenation_source(
+        actions=names,
+        n_pieces=2 * len(names) if len(names) > 1 else None,
+        seed=seed,
+        data_dir=data_dir,
+    )
+    jobs = [Job(source.name, source, pretrained_folder(ACTIONS_MODEL, pretrained_dir))]
+    return f"mocap-seq2seq demo: actions {actions}", jobs

@@ -10,6 +10,7 @@ from PIL import Image
 
 from mocap_seq2seq.errors import BadDataError, UsageError
 from mocap_seq2seq.motion.skeleton import cmu38_skeleton, forward_kinematics
+from mocap_seq2seq.report import animation as moving
 from mocap_seq2seq.report import figures as plots
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -198,7 +199,7 @@ def test_channel_heatmap_refuses_mismatched_labels():
 
 def test_skeleton_figure_draws_one_line_per_bone_and_two_bars():
     positions = chain_positions(n_frames=6, n_joints=5)
-    figure = plots.skeleton_figure(
+    figure = moving.skeleton_figure(
         positions, [-1, 0, 1, 2, 3], frame=3, labels_true=[0] * 6, labels_pred=[1] * 6
     )
     assert len(figure.axes) == 3
@@ -216,7 +217,7 @@ def test_skeleton_figure_draws_one_line_per_bone_and_two_bars():
 def test_skeleton_figure_of_real_skeleton_without_labels():
     skeleton = cmu38_skeleton()
     positions = forward_kinematics(skeleton, np.zeros((2, 117)))
-    figure = plots.skeleton_figure(positions, skeleton.parents)
+    figure = moving.skeleton_figure(positions, skeleton.parents)
     assert len(figure.axes) == 1
     assert len(figure.axes[0].lines) == 37
     assert plots.figure_to_png_bytes(figure).startswith(PNG_SIGNATURE)
@@ -224,17 +225,17 @@ def test_skeleton_figure_of_real_skeleton_without_labels():
 
 def test_skeleton_inputs_are_checked():
     with pytest.raises(UsageError, match=r"\(n_frames, n_joints, 3\)"):
-        plots.skeleton_figure(np.zeros((3, 4)), [-1, 0, 1, 2])
+        moving.skeleton_figure(np.zeros((3, 4)), [-1, 0, 1, 2])
     with pytest.raises(UsageError, match="do not describe a tree"):
-        plots.skeleton_figure(chain_positions(), [-1, 2, 1, 2])
+        moving.skeleton_figure(chain_positions(), [-1, 2, 1, 2])
     with pytest.raises(UsageError, match="have 3 frames"):
-        plots.skeleton_figure(chain_positions(), [-1, 0, 1, 2], labels_pred=[0, 1, 1])
+        moving.skeleton_figure(chain_positions(), [-1, 0, 1, 2], labels_pred=[0, 1, 1])
     with pytest.raises(UsageError, match="out of range"):
-        plots.skeleton_figure(chain_positions(), [-1, 0, 1, 2], frame=10)
+        moving.skeleton_figure(chain_positions(), [-1, 0, 1, 2], frame=10)
 
 
 def test_animation_writes_a_ten_frame_gif(tmp_path):
-    animation = plots.skeleton_animation(
+    animation = moving.skeleton_animation(
         chain_positions(n_frames=10),
         [-1, 0, 1, 2],
         labels_true=[0] * 5 + [1] * 5,
@@ -242,7 +243,7 @@ def test_animation_writes_a_ten_frame_gif(tmp_path):
         fps=10,
     )
     assert isinstance(animation, FuncAnimation)
-    path = plots.save_animation(animation, tmp_path / "walk.gif", dpi=40)
+    path = moving.save_animation(animation, tmp_path / "walk.gif", dpi=40)
     assert path == tmp_path / "walk.gif"
     with Image.open(path) as image:
         assert image.format == "GIF"
@@ -251,29 +252,29 @@ def test_animation_writes_a_ten_frame_gif(tmp_path):
 
 
 def test_animation_subsamples_long_sequences(tmp_path):
-    animation = plots.skeleton_animation(chain_positions(n_frames=25), [-1, 0, 1, 2], max_frames=5)
-    path = plots.save_animation(animation, tmp_path / "short.gif", dpi=30)
+    animation = moving.skeleton_animation(chain_positions(n_frames=25), [-1, 0, 1, 2], max_frames=5)
+    path = moving.save_animation(animation, tmp_path / "short.gif", dpi=30)
     with Image.open(path) as image:
         assert image.n_frames == 5
 
 
 def test_save_animation_refuses_unknown_suffix(tmp_path):
-    animation = plots.skeleton_animation(chain_positions(n_frames=2), [-1, 0, 1, 2])
+    animation = moving.skeleton_animation(chain_positions(n_frames=2), [-1, 0, 1, 2])
     with pytest.raises(UsageError, match=r"\.gif"):
-        plots.save_animation(animation, tmp_path / "walk.avi")
-    plots.save_animation(animation, tmp_path / "ok.gif", dpi=20)  # rendered: no warning on exit
+        moving.save_animation(animation, tmp_path / "walk.avi")
+    moving.save_animation(animation, tmp_path / "ok.gif", dpi=20)  # rendered: no warning on exit
     assert not (tmp_path / "walk.avi").exists()
 
 
 def test_mp4_needs_ffmpeg(tmp_path):
-    animation = plots.skeleton_animation(chain_positions(n_frames=3), [-1, 0, 1, 2])
+    animation = moving.skeleton_animation(chain_positions(n_frames=3), [-1, 0, 1, 2])
     if writers.is_available("ffmpeg"):
-        path = plots.save_animation(animation, tmp_path / "walk.mp4", dpi=20)
+        path = moving.save_animation(animation, tmp_path / "walk.mp4", dpi=20)
         assert path.stat().st_size > 0
     else:
         with pytest.raises(UsageError, match="Install ffmpeg"):
-            plots.save_animation(animation, tmp_path / "walk.mp4")
-        plots.save_animation(animation, tmp_path / "walk.gif", dpi=20)
+            moving.save_animation(animation, tmp_path / "walk.mp4")
+        moving.save_animation(animation, tmp_path / "walk.gif", dpi=20)
 
 
 def test_figure_to_png_bytes_signature():

@@ -1,12 +1,16 @@
-"""Rendering, last: rich tables, Markdown, JSON and PNG figures of evaluations.
+"""Rendering, last: a :class:`~mocap_seq2seq.report.model.Report` to terminal, Markdown, HTML.
 
-The only module of the library that uses rich. Everything here takes the
-plain results (:class:`~mocap_seq2seq.segment.evaluation.Evaluation`, arrays) and
-turns them into text or files; nothing computes a score.
+One renderer per medium, each drawing every table of the report model the
+same way: :func:`rich_table` (the terminal's view of a table),
+:func:`markdown_table` and :func:`html_table` (the documents' view).
+:func:`write_report` writes a report folder. This is the only module of the
+library that uses rich; nothing here computes a score.
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 import os
 from collections.abc import Sequence
@@ -14,139 +18,99 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rich.table import Table
+from rich.table import Table as RichTable
 
 from mocap_seq2seq.atomic import write_bytes, write_json, write_text
+from mocap_seq2seq.report.model import DOCUMENT, TERMINAL, Report, Table
+from mocap_seq2seq.report.tables import evaluation_tables
 from mocap_seq2seq.segment.evaluation import Evaluation
 
-#: Score columns of every table, with their headers.
-SCORE_COLUMNS = {
-    "accuracy": "acc. (Hungarian)",
-    "paper_accuracy": "acc. (paper)",
-    "ari": "ARI",
-    "ami": "AMI",
-    "nmi": "NMI",
-    "v_measure": "V",
-}
+# ----------------------------------------------------------------------------- tables
 
 
-def _conditions(evaluation: Evaluation) -> str:
-    return f"{evaluation.k_mode} K, {evaluation.protocol}"
+def rich_table(table: Table) -> RichTable | None:
+    """The terminal's view of a table (None when the table is for documents only)."""
+    columns, groups = table.view(TERMINAL)
+    if not columns:
+        return None
+    rendered = RichTable(title=table.title)
+    for column in columns:
+        rendered.add_column(column.header, justify=column.align)
+    for index, (group, rows) in enumerate(groups):
+        if index:
+            rendered.add_section()
+        for row in rows:
+            rendered.add_row(*row, style="bold" if group.emphasis else None)
+    if table.caption:
+        rendered.caption = table.caption
+    return rendered
 
 
-#: Scores shown in terminal tables (every score goes to JSON and Markdown).
-TERMINAL_COLUMNS = {"accuracy": "acc", "paper_accuracy": "paper acc", "ari": "ARI", "nmi": "NMI"}
-
-
-def evaluation_table(evaluations: Sequence[Evaluation], title: str = "Evaluation") -> Table:
-    """A rich table: metric by metric for one evaluation; one row each for several.
-
-    With several sequences, a last section averages each (method, features,
-    K mode) over the sequences.
-    """
-    if len(evaluations) == 1:
-        return _single_table(evaluations[0], title)
-    sequences = list(dict.fromkeys(e.sequence for e in evaluations))
-    table = Table(title=title)
-    if len(sequences) > 1:
-        table.add_column("sequence")
-    table.add_column("segmenter")
-    table.add_column("K true/pred")
-    for header in TERMINAL_COLUMNS.values():
-        table.add_column(header, justify="right")
-    table.add_column("bnd F1", justify="right")
-
-    def cells(group: Sequence[Evaluation]) -> list[str]:
-        first = group[0]
-        mode = "auto" if first.k_mode == "automatic" else first.k_mode
-        k = f"{mode} {first.n_actions_true}/{first.n_clusters_pred}"
-        if len(group) > 1:
-            k = first.k_mode
-        values = [f"{np.mean([e.scores[key] for e in group]):.3f}" for key in TERMINAL_COLUMNS]
-        f1 = f"{np.mean([e.boundary_f1 for e in group]):.2f}"
-        features = first.features.replace("decoder ", "")
-        return [f"{first.method} / {features}", k, *values, f1]
-
-    for evaluation in evaluations:
-        prefix = [evaluation.sequence] if len(sequences) > 1 else []
-        table.add_row(*prefix, *cells([evaluation]))
-    if len(sequences) > 1:
-        table.add_section()
-        groups: dict[tuple[str, str, str], list[Evaluation]] = {}
-        for evaluation in evaluations:
-            key = (evaluation.method, evaluation.features, evaluation.k_mode)
-            groups.setdefault(key, []).append(evaluation)
-        for group in groups.values():
-            table.add_row(f"mean of {len(group)}", *cells(group), style="bold")
-    protocols = {e.protocol for e in evaluations}
-    table.caption = ", ".join(sorted(protocols)) + "; oracle K = told the true numbers"
-    return table
-
-
-def _single_table(evaluation: Evaluation, title: str) -> Table:
-    table = Table(title=f"{title}: {evaluation.sequence}", show_header=True)
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    table.add_row("method", f"{evaluation.method} on {evaluation.features}")
-    table.add_row("conditions", _conditions(evaluation))
-    table.add_row(
-        "actions true / clusters predicted",
-        f"{evaluation.n_actions_true} / {evaluation.n_clusters_pred}",
-    )
-    table.add_row(
-        "segments true / predicted", f"{evaluation.n_segments_true} / {evaluation.n_segments_pred}"
-    )
-    table.add_section()
-    for key, header in SCORE_COLUMNS.items():
-        table.add_row(header, f"{evaluation.scores[key]:.3f}")
-    table.add_section()
-    table.add_row("boundary precision", f"{evaluation.boundary_precision:.3f}")
-    table.add_row("boundary recall", f"{evaluation.boundary_recall:.3f}")
-    table.add_row("boundary F1", f"{evaluation.boundary_f1:.3f}")
-    return table
-
-
-def _row(evaluation: Evaluation) -> list[str]:
-    return [
-        evaluation.sequence,
-        evaluation.method,
-        evaluation.features,
-        _conditions(evaluation),
-        f"{evaluation.n_actions_true}/{evaluation.n_clusters_pred}",
-        f"{evaluation.n_segments_true}/{evaluation.n_segments_pred}",
-        *(f"{evaluation.scores[key]:.3f}" for key in SCORE_COLUMNS),
-        f"{evaluation.boundary_precision:.2f}/{evaluation.boundary_recall:.2f}/"
-        f"{evaluation.boundary_f1:.2f}",
-    ]
-
-
-def evaluation_markdown(evaluations: Sequence[Evaluation], title: str = "Evaluation") -> str:
-    """The same table as :func:`evaluation_table`, as GitHub Markdown."""
-    headers = [
-        "sequence",
-        "method",
-        "features",
-        "conditions",
-        "K true/pred",
-        "segments true/pred",
-        *SCORE_COLUMNS.values(),
-        "boundary P/R/F1",
-    ]
-    lines = [f"## {title}", "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(_row(evaluation)) + " |" for evaluation in evaluations]
-    protocols = {evaluation.protocol for evaluation in evaluations}
-    if "paper" in protocols:
-        lines += [
-            "",
-            "**Paper protocol**: training and embedding windows were cut inside the "
-            "ground-truth segments; these numbers use the answer and are not leakage-free.",
-        ]
+def markdown_table(table: Table) -> str:
+    """The documents' view of a table as GitHub Markdown ("" for a terminal-only table)."""
+    columns, groups = table.view(DOCUMENT)
+    if not columns:
+        return ""
+    lines = [f"## {table.title}", ""] if table.title else []
     lines += [
-        "",
-        "Oracle K: the segmenter was told the true number of actions (and of segments, "
-        "where it uses one); automatic K: it was told neither.",
+        "| " + " | ".join(column.header for column in columns) + " |",
+        "|" + "".join("---:|" if column.align == "right" else "---|" for column in columns),
     ]
+    lines += ["| " + " | ".join(row) + " |" for _, rows in groups for row in rows]
+    for note in table.notes:
+        lines += ["", note]
     return "\n".join(lines) + "\n"
+
+
+def html_table(table: Table) -> str:
+    """The documents' view of a table as an HTML fragment with inline styles."""
+    columns, groups = table.view(DOCUMENT)
+    if not columns:
+        return ""
+    cell = "padding:2px 8px;border-bottom:1px solid #ddd;text-align:{}"
+    parts = []
+    if table.title:
+        parts.append(f"<h2>{html.escape(table.title)}</h2>")
+    parts.append('<table style="border-collapse:collapse;font-size:14px">')
+    parts.append(
+        "<tr>"
+        + "".join(
+            f'<th style="{cell.format(column.align)}">{html.escape(column.header)}</th>'
+            for column in columns
+        )
+        + "</tr>"
+    )
+    for group, rows in groups:
+        weight = ";font-weight:bold" if group.emphasis else ""
+        for row in rows:
+            parts.append(
+                "<tr>"
+                + "".join(
+                    f'<td style="{cell.format(column.align)}{weight}">{html.escape(text)}</td>'
+                    for column, text in zip(columns, row)
+                )
+                + "</tr>"
+            )
+    parts.append("</table>")
+    parts += [f"<p>{_inline_html(note)}</p>" for note in table.notes]
+    return "\n".join(parts)
+
+
+def _inline_html(text: str) -> str:
+    """Escaped text with Markdown's ``**bold**`` kept as bold."""
+    pieces = html.escape(text).split("**")
+    return "".join(f"<b>{piece}</b>" if index % 2 else piece for index, piece in enumerate(pieces))
+
+
+def print_report(console: Any, report: Report) -> None:
+    """Print the terminal's view of every table of a report on a rich console."""
+    for table in report.tables:
+        rendered = rich_table(table)
+        if rendered is not None:
+            console.print(rendered)
+
+
+# ----------------------------------------------------------------------------- figures
 
 
 def evaluation_png(
@@ -212,7 +176,7 @@ def write_evaluation_report(
     folder = Path(folder)
     written = [folder / "evaluation.json", folder / "evaluation.md"]
     write_json(written[0], evaluation.to_dict())
-    markdown = evaluation_markdown([evaluation], f"Evaluation of {evaluation.sequence}")
+    markdown = "".join(markdown_table(table) for table in evaluation_tables([evaluation]))
     if png is not None:
         write_bytes(folder / "evaluation.png", png)
         written.append(folder / "evaluation.png")
@@ -221,82 +185,56 @@ def write_evaluation_report(
     return written
 
 
-def table_html(table: Table, width: int = 120) -> str:
-    """A rich table as an HTML fragment with inline styles (no external CSS)."""
-    from rich.console import Console
-
-    console = Console(record=True, width=width, file=io.StringIO(), color_system="truecolor")
-    console.print(table)
-    return console.export_html(
-        inline_styles=True,
-        code_format='<pre style="font-family:Menlo,Consolas,monospace;font-size:13px">{code}</pre>',
-    )
+# ----------------------------------------------------------------------------- reports
 
 
-def write_html_report(
-    folder: str | os.PathLike[str],
-    *,
-    title: str,
-    paragraphs: Sequence[str],
-    tables: Sequence[Table],
-    markdown_tables: Sequence[str],
-    figures: dict[str, bytes],
-    captions: dict[str, str] | None = None,
-    summary: dict | None = None,
-) -> list[Path]:
-    """Write ``report.md``, a self-contained ``report.html`` and ``figures/*.png``.
-
-    Args:
-        folder: the report folder (created).
-        title: page title.
-        paragraphs: plain-text paragraphs shown under the title.
-        tables: rich tables for the HTML page.
-        markdown_tables: the same content as Markdown, for ``report.md``.
-        figures: file stem -> PNG bytes.
-        captions: file stem -> caption.
-        summary: JSON-able results written to ``summary.json``.
-    """
-    import base64
-    import html
-
-    folder = Path(folder)
-    captions = captions or {}
-    written = []
-    for stem, png in figures.items():
-        path = folder / "figures" / f"{stem}.png"
-        write_bytes(path, png)
-        written.append(path)
-    markdown = [f"# {title}", ""]
-    for paragraph in paragraphs:
-        markdown += [paragraph, ""]
-    markdown += list(markdown_tables)
-    for stem in figures:
-        markdown += [
+def report_markdown(report: Report) -> str:
+    """A report as Markdown: title, paragraphs and notes, tables, figures with captions."""
+    lines = [f"# {report.title}", ""]
+    for paragraph in (*report.paragraphs, *report.notes):
+        lines += [paragraph, ""]
+    lines += [text for text in map(markdown_table, report.tables) if text]
+    for figure in report.figures:
+        lines += [
             "",
-            f"![{captions.get(stem, stem)}](figures/{stem}.png)",
+            f"![{figure.caption}](figures/{figure.stem}.png)",
             "",
-            f"*{captions.get(stem, stem)}*",
+            f"*{figure.caption}*",
         ]
-    write_text(folder / "report.md", "\n".join(markdown) + "\n")
-    body = [f"<h1>{html.escape(title)}</h1>"]
-    body += [f"<p>{html.escape(paragraph)}</p>" for paragraph in paragraphs]
-    body += [table_html(table) for table in tables]
-    for stem, png in figures.items():
-        data = base64.b64encode(png).decode("ascii")
-        caption = html.escape(captions.get(stem, stem))
+    return "\n".join(lines) + "\n"
+
+
+def report_html(report: Report) -> str:
+    """A report as one self-contained HTML page (figures inlined as base64 PNG)."""
+    body = [f"<h1>{html.escape(report.title)}</h1>"]
+    body += [f"<p>{html.escape(text)}</p>" for text in (*report.paragraphs, *report.notes)]
+    body += [text for text in map(html_table, report.tables) if text]
+    for figure in report.figures:
+        data = base64.b64encode(figure.png).decode("ascii")
+        caption = html.escape(figure.caption)
         body.append(
             f'<figure><img alt="{caption}" style="max-width:100%" '
             f'src="data:image/png;base64,{data}"><figcaption>{caption}</figcaption></figure>'
         )
-    page = (
+    return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title></head>"
+        f"<title>{html.escape(report.title)}</title></head>"
         '<body style="font-family:sans-serif;max-width:1100px;margin:auto">'
         + "\n".join(body)
         + "</body></html>\n"
     )
-    write_text(folder / "report.html", page)
-    write_json(
-        folder / "summary.json", {"title": title, "figures": sorted(figures), **(summary or {})}
-    )
+
+
+def write_report(folder: str | os.PathLike[str], report: Report) -> list[Path]:
+    """Write ``report.md``, ``report.html`` (self-contained), ``summary.json``, ``figures/``."""
+    folder = Path(folder)
+    written = []
+    for figure in report.figures:
+        path = folder / "figures" / f"{figure.stem}.png"
+        write_bytes(path, figure.png)
+        written.append(path)
+    write_text(folder / "report.md", report_markdown(report))
+    write_text(folder / "report.html", report_html(report))
+    stems = sorted(figure.stem for figure in report.figures)
+    write_json(folder / "summary.json", {"title": report.title, "figures": stems, **report.summary})
     return [folder / "report.md", folder / "report.html", folder / "summary.json", *written]

@@ -137,6 +137,35 @@ def hungarian_accuracy(labels_true: LabelsLike, labels_pred: LabelsLike) -> floa
     return float(table[rows, columns].sum() / table.sum())
 
 
+def match_labels(labels_true: LabelsLike, labels_pred: LabelsLike) -> dict[int, int]:
+    """Match each predicted cluster to at most one true action, maximising shared frames.
+
+    The same Hungarian assignment of the contingency table as
+    :func:`hungarian_accuracy`, returned as the renaming itself: one cluster
+    per action, one action per cluster. Clusters left over when there are
+    more clusters than actions are absent. Figures use it to give a cluster
+    the colour of its action.
+
+    Args:
+        labels_true: ground-truth labels, shape ``(n_frames,)``.
+        labels_pred: predicted labels, shape ``(n_frames,)``.
+
+    Returns:
+        ``{cluster: action}`` for every matched cluster, in cluster order.
+
+    Example:
+    >>> match_labels([0, 0, 1, 1, 2], [5, 5, 3, 3, 3])
+    {3: 1, 5: 0}
+    """
+    true, pred = _check_pair(labels_true, labels_pred, "match_labels")
+    actions = np.unique(true)
+    clusters = np.unique(pred)
+    # clusters x actions, so that ties break by cluster order
+    overlap = contingency_matrix(true, pred).T
+    rows, columns = linear_sum_assignment(overlap, maximize=True)
+    return {int(clusters[r]): int(actions[c]) for r, c in sorted(zip(rows, columns))}
+
+
 def paper_accuracy(labels_true: LabelsLike, labels_pred: LabelsLike) -> float:
     """The paper's accuracy: renumber both labelings by first appearance, compare frames.
 
