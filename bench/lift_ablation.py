@@ -94,7 +94,7 @@ def variants(settings: Settings) -> list[Variant]:
         Variant("window", "50/10", "train", {"source_length": 50, "target_length": 10}),
         Variant("window", "50/50", "train", {"source_length": 50, "target_length": 50}),
         Variant("model", "aged-paper-joint", "train", {"model_type": "aged-paper-joint"}),
-        # MSE plus a slow-feature term on the decoder states (model.slowness_loss)
+        # MSE plus a slow-feature term on the decoder states (trainers.slowness_loss)
         Variant("objective", "slowness-0.1", "train", {"slowness": 0.1}),
         Variant("objective", "slowness-1", "train", {"slowness": 1.0}),
         Variant("objective", "slowness-3", "train", {"slowness": 3.0}),

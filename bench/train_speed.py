@@ -68,7 +68,8 @@ def make_batches(path: Path, n_batches: int) -> None:
 def _toolkit_step(batches: dict[str, np.ndarray]):
     import keras
 
-    from mocap_seq2seq.model.seq2seq import build_seq2seq, make_trainer
+    from mocap_seq2seq.model.seq2seq import build_seq2seq
+    from mocap_seq2seq.model.trainers import make_trainer
 
     keras.utils.set_random_seed(0)
     n_channels = batches["source"].shape[-1]

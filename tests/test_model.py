@@ -10,22 +10,20 @@ import numpy as np
 import pytest
 
 from mocap_seq2seq.errors import ModelFileError, UsageError
+from mocap_seq2seq.model.layers import PoseDecoderCell, Seq2SeqGRU
 from mocap_seq2seq.model.seq2seq import (
     CORE_NAME,
     POSES_NAME,
     STATES_NAME,
-    PoseDecoderCell,
-    Seq2SeqGRU,
     build_from_config,
     build_seq2seq,
     load_seq2seq,
     load_weights,
-    make_trainer,
     model_config,
     poses_model,
     predict_poses_and_states,
-    slowness_loss,
 )
+from mocap_seq2seq.model.trainers import make_trainer, slowness_loss
 
 N_CHANNELS, HIDDEN, SOURCE, TARGET = 5, 8, 6, 4
 

@@ -53,13 +53,12 @@ import numpy as np
 from keras import ops
 
 from mocap_seq2seq.errors import UsageError
-from mocap_seq2seq.model.seq2seq import (
-    POSES_NAME,
+from mocap_seq2seq.model.seq2seq import POSES_NAME, model_config
+from mocap_seq2seq.model.trainers import (
     Trainer,
     load_variables,
     make_optimizer,
     make_trainer,
-    model_config,
     save_variables,
 )
 

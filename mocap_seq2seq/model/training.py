@@ -101,7 +101,7 @@ class TrainConfig:
         root_velocity: feed the root position as its frame-to-frame change
             (the columns come from the data: ``train(root_columns=...)``).
         slowness: weight of a slow-feature term on the decoder states
-            (:func:`mocap_seq2seq.model.seq2seq.slowness_loss`), added to the next-pose
+            (:func:`mocap_seq2seq.model.trainers.slowness_loss`), added to the next-pose
             MSE; 0 gives the paper's objective. The AGED model types ignore it.
             The default, 3.0, came from the lift study: on the ten subject-86
             trials it made the states segment better than plain MSE did
@@ -431,10 +431,10 @@ def _empty_history() -> dict[str, list[float]]:
 
 
 def _make_trainer(model: Any, config: TrainConfig) -> Any:
-    from mocap_seq2seq.model import seq2seq as model_lib
+    from mocap_seq2seq.model import trainers
 
     if config.model_type == "seq2seq":
-        return model_lib.make_trainer(
+        return trainers.make_trainer(
             model,
             learning_rate=config.learning_rate,
             clip_norm=config.clip_norm,
