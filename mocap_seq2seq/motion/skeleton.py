@@ -29,7 +29,8 @@ from importlib import resources
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from mocap_seq2seq.errors import BadDataError, UsageError
+from mocap_seq2seq.errors import UsageError
+from mocap_seq2seq.validation import check_frames
 
 
 @dataclass(frozen=True, eq=False)
@@ -248,18 +249,13 @@ def forward_kinematics(
             "a skeleton with expmap_columns (n_joints, 3)",
             "Use a skeleton of an exponential-map format, such as cmu38_skeleton().",
         )
-    array = np.asarray(frames)
-    if array.ndim != 2 or array.shape[1] < skeleton.n_channels:
+    array = check_frames(frames, name="frames", fix="Clean the frames first.")
+    if array.shape[1] < skeleton.n_channels:
         raise UsageError(
             f"Forward kinematics needs frames of shape (n_frames, {skeleton.n_channels}). "
             f"Got shape {array.shape}.",
             f"at least {skeleton.n_channels} channels per frame, frames first",
             "Pass the raw frames (not normalised or channel-dropped ones).",
-        )
-    array = array.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(array)):
-        raise BadDataError(
-            "The frames hold NaN or infinite values.", "finite numbers", "Clean the frames first."
         )
     n_frames = array.shape[0]
     rotations = expmap_to_rotation_matrices(array[:, skeleton.expmap_columns])
