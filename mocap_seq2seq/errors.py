@@ -8,6 +8,24 @@ catches :class:`MocapError` once, prints the message on one line and exits.
 ``exit_code`` follows the CLI convention: 2 for problems that can be decided
 from the arguments and the catalogue of shipped data (a usage error), 1 for
 problems found only by opening a data or model file.
+
+One class per kind of fault, so that one fault gives one exit code wherever
+it is met (the checks themselves live in :mod:`mocap_seq2seq.validation`):
+
+==========================  ==================================================  ====
+kind of fault               class                                               exit
+==========================  ==================================================  ====
+a bad argument              :class:`UsageError` (and its narrower subclasses)   2
+frames that are not numbers :class:`NotNumbersError` (a UsageError)             2
+unusable values in frames   :class:`BadDataError`                               1
+a data or run file damaged  :class:`DataFileError`, :class:`ModelFileError`     1
+an argument that does not   :class:`MismatchError`                              1
+fit a file
+==========================  ==================================================  ====
+
+:class:`UsageError` and :class:`BadDataError` are also ``ValueError``: where
+scikit-learn (or any numpy caller) expects a ``ValueError`` for a bad value,
+the toolkit's own error is one.
 """
 
 from __future__ import annotations
@@ -54,6 +72,14 @@ class NoFramesError(UsageError):
     """A trial that has ground truth but whose frames are not available."""
 
 
+class NotNumbersError(UsageError, TypeError):
+    """Frames or values that are not numbers at all (strings, objects).
+
+    A ``TypeError`` too, as scikit-learn's estimator checks expect when an
+    object array holds something ``float()`` cannot read.
+    """
+
+
 class WindowError(UsageError):
     """A window (source + target length) that does not fit the sequence."""
 
@@ -62,8 +88,12 @@ class DataFileError(MocapError):
     """A data file is missing, not HDF5, truncated, or of the wrong layout."""
 
 
-class BadDataError(MocapError):
-    """Frames that cannot be used: NaN or Inf values, wrong channel count."""
+class BadDataError(MocapError, ValueError):
+    """Frames whose values cannot be used: NaN or Inf, complex numbers, wrong channel count.
+
+    A ``ValueError`` too, as scikit-learn's estimator checks expect of a bad
+    value passed to ``fit``.
+    """
 
 
 class MismatchError(MocapError):

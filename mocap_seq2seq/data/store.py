@@ -50,6 +50,7 @@ from mocap_seq2seq.errors import (
 )
 from mocap_seq2seq.motion.skeleton import Skeleton, skeleton_from_json
 from mocap_seq2seq.paths import resolve_data_dir
+from mocap_seq2seq.validation import check_finite, check_float32_range, check_frames
 
 LAYOUT = "mocap_seq2seq/1"
 ACTIONS_FILE = "cmu_actions.h5"
@@ -211,13 +212,16 @@ def _write_sequence(parent: h5py.Group, sequence: Sequence) -> None:
     group.attrs["action"] = sequence.action or ""
     group.attrs["take"] = -1 if sequence.take is None else int(sequence.take)
     if sequence.frames is not None:
-        frames = np.asarray(sequence.frames, dtype=np.float32)
-        if frames.ndim != 2 or frames.shape[0] != sequence.n_frames:
+        shape = np.shape(sequence.frames)
+        if len(shape) != 2 or shape[0] != sequence.n_frames:
             raise BadDataError(
-                f"Sequence '{sequence.name}' has frames of shape {frames.shape}.",
+                f"Sequence '{sequence.name}' has frames of shape {shape}.",
                 f"(n_frames={sequence.n_frames}, n_channels)",
             )
-        check_finite(frames, sequence.name)
+        name = f"'{sequence.name}'"
+        checked = check_frames(sequence.frames, name=name)
+        check_float32_range(checked, name=name)
+        frames = checked.astype(np.float32)
         _dataset(group, "frames", frames)
     if sequence.labels is not None:
         _dataset(group, "labels", np.asarray(sequence.labels, dtype=np.int32))
@@ -227,18 +231,6 @@ def _write_sequence(parent: h5py.Group, sequence: Sequence) -> None:
         segments = _create_group(group, "segments")
         for key in ("start", "end", "earliest", "latest", "label"):
             _dataset(segments, key, np.asarray(getattr(sequence.segments, key), dtype=np.int32))
-
-
-def check_finite(frames: np.ndarray, name: str) -> None:
-    """Refuse frames holding NaN or Inf, naming the first bad frame."""
-    bad = ~np.isfinite(frames)
-    if bad.any():
-        frame = int(np.flatnonzero(bad.any(axis=tuple(range(1, frames.ndim))))[0])
-        raise BadDataError(
-            f"'{name}' holds NaN or infinite values (first at frame {frame}).",
-            "finite numbers in every channel",
-            "Repair or drop the bad frames.",
-        )
 
 
 # ----------------------------------------------------------------------------- reading
@@ -341,7 +333,7 @@ def _read_sequence(group: h5py.Group, name: str) -> Sequence:
     if frames is not None:
         if frames.ndim != 2 or frames.shape[0] != int(attrs["n_frames"]):
             raise ValueError(f"frames of shape {frames.shape}")
-        check_finite(frames, name)
+        check_finite(frames, name=f"'{name}'")
     return Sequence(
         name=name,
         kind=str(attrs["kind"]),

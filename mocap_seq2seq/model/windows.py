@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mocap_seq2seq.errors import BadDataError, UsageError, WindowError
+from mocap_seq2seq.validation import check_frames
 
 #: Channels whose standard deviation is below this are dropped (they carry no motion).
 MIN_STD = 1e-4
@@ -86,31 +87,6 @@ class Normalization:
             keep=np.asarray(values["keep"], dtype=bool),
             velocity_columns=tuple(int(c) for c in values.get("velocity_columns", ())),
         )
-
-
-def check_frames(
-    frames: np.ndarray, *, n_channels: int | None = None, name: str = "frames"
-) -> np.ndarray:
-    """Return ``frames`` as a 2-D float array, refusing NaN/Inf and a wrong channel count."""
-    array = np.asarray(frames)
-    if array.ndim != 2:
-        raise BadDataError(
-            f"The {name} must be a 2-D array (n_frames, n_channels). Got shape {array.shape}.",
-        )
-    if n_channels is not None and array.shape[1] != n_channels:
-        raise BadDataError(
-            f"The {name} have {array.shape[1]} channels.",
-            f"{n_channels} channels, as the model was trained on",
-            "Use data of the same format as the training data.",
-        )
-    if not np.all(np.isfinite(array)):
-        frame = int(np.flatnonzero(~np.isfinite(array).all(axis=1))[0])
-        raise BadDataError(
-            f"The {name} hold NaN or infinite values (first at frame {frame}).",
-            "finite numbers in every channel",
-            "Repair or drop the bad frames.",
-        )
-    return array.astype(np.float64, copy=False)
 
 
 def _as_velocities(frames: np.ndarray, columns: tuple[int, ...]) -> np.ndarray:

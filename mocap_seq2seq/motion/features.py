@@ -19,20 +19,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from mocap_seq2seq.errors import UsageError
+from mocap_seq2seq.validation import check_frames
 
 #: Columns of the root orientation exp-map in the CMU subject-86 layout.
 ROOT_ORIENTATION_COLUMNS = (3, 4, 5)
 
 
 def _check_frames(frames: np.ndarray, function: str) -> np.ndarray:
-    array = np.asarray(frames)
-    if array.ndim != 2 or not np.issubdtype(array.dtype, np.number):
-        raise UsageError(
-            f"The 'frames' of {function} must be a 2-D numeric array. "
-            f"Got shape {array.shape} of {array.dtype}.",
-            "shape (n_frames, n_channels)",
-        )
-    return array
+    return check_frames(frames, name=f"The 'frames' of {function}")
 
 
 def unwrap_expmap(

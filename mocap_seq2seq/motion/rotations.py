@@ -1,4 +1,4 @@
-"""Euler angles, rotation matrices and exponential maps, in numpy.
+"""Euler angles, rotation matrices and exponential maps, through scipy's ``Rotation``.
 
 Conventions, written once:
 
@@ -19,22 +19,26 @@ Conventions, written once:
 * Angles are radians unless ``degrees=True``.
 
 Every function takes any leading shape, ``(..., 3)`` or ``(..., 3, 3)``, so a
-whole take converts in one call.
+whole take converts in one call. The arithmetic is
+:class:`scipy.spatial.transform.Rotation`'s, whose meaning of an order string
+is the one above; this module adds the toolkit's checks of orders and shapes
+(a :class:`~mocap_seq2seq.errors.UsageError` in the toolkit's message form)
+and keeps scipy's gimbal-lock warning out of the user's way, since the result
+there is still exact (see :func:`matrix_to_euler`).
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+from scipy.spatial.transform import Rotation
 
 from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.motion.skeleton import expmap_to_rotation_matrices
 
-_AXES = {"x": 0, "y": 1, "z": 2}
-
-#: Below this value of ``cos`` of the middle angle, the first and last axes are
-#: (numerically) aligned: only their sum or difference is defined, and the last
-#: angle is set to zero, as scipy does.
-_GIMBAL_LOCK = 1e-9
+#: scipy's warning at gimbal lock; the angles it returns there still rebuild the matrix.
+_GIMBAL_LOCK_WARNING = "Gimbal lock detected"
 
 
 def euler_to_matrix(angles: np.ndarray, order: str, *, degrees: bool = False) -> np.ndarray:
@@ -57,20 +61,15 @@ def euler_to_matrix(angles: np.ndarray, order: str, *, degrees: bool = False) ->
     >>> np.round(R @ [0.0, 1.0, 0.0], 6) + 0.0  # Rz turns y to -x; Rx leaves x
     array([-1.,  0.,  0.])
     """
-    axes, intrinsic = _parse_order(order)
+    _check_order(order)
     values = _as_vectors(angles, "angles")
-    if degrees:
-        values = np.deg2rad(values)
-    factors = [_axis_rotation(axis, values[..., i]) for i, axis in enumerate(axes)]
-    if not intrinsic:
-        factors.reverse()  # fixed axes: the first rotation is applied last, on the right
-    return factors[0] @ factors[1] @ factors[2]
+    return Rotation.from_euler(order, values, degrees=degrees).as_matrix()
 
 
 def matrix_to_euler(matrices: np.ndarray, order: str, *, degrees: bool = False) -> np.ndarray:
     """Tait-Bryan angles of rotation matrices; the inverse of :func:`euler_to_matrix`.
 
-    The first and last angles are in ``(-pi, pi]`` and the middle one in
+    The first and last angles are in ``[-pi, pi]`` and the middle one in
     ``[-pi/2, pi/2]``. At gimbal lock (middle angle at ``+-pi/2``) only a
     combination of the other two is defined: the third angle is set to zero.
     Either way ``euler_to_matrix(matrix_to_euler(R, order), order)`` is ``R``.
@@ -89,25 +88,20 @@ def matrix_to_euler(matrices: np.ndarray, order: str, *, degrees: bool = False) 
     >>> np.round(matrix_to_euler(R, "YZX", degrees=True), 6) + 0.0
     array([ 10., -20.,  30.])
     """
-    axes, intrinsic = _parse_order(order)
-    rotations = _as_matrices(matrices)
-    if not intrinsic:
-        # Turning about fixed x, y, z is turning about moving z, y, x in reverse order.
-        angles = _intrinsic_angles(rotations, axes[::-1])[..., ::-1]
-    else:
-        angles = _intrinsic_angles(rotations, axes)
-    return np.rad2deg(angles) if degrees else angles
+    _check_order(order)
+    rotations = Rotation.from_matrix(_as_matrices(matrices))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_GIMBAL_LOCK_WARNING, category=UserWarning)
+        return rotations.as_euler(order, degrees=degrees)
 
 
 def matrix_to_expmap(matrices: np.ndarray) -> np.ndarray:
     """Exponential maps (rotation vectors) of rotation matrices: the log map.
 
-    Goes through the unit quaternion (Shepperd's method: the largest of its
-    four components is computed from the diagonal and divides the others), so
-    the result stays accurate near a zero angle, where ``sin(angle)`` vanishes,
-    and near ``pi``, where ``R - R.T`` vanishes and the axis must come from the
-    symmetric part. The angle is ``2 * atan2(|v|, w)`` with ``w >= 0``, which
-    puts it in ``[0, pi]``.
+    scipy goes through the unit quaternion, choosing the largest of its four
+    components first, so the result stays accurate near a zero angle, where
+    ``sin(angle)`` vanishes, and near ``pi``, where ``R - R.T`` vanishes and
+    the axis must come from the symmetric part. The angle is in ``[0, pi]``.
 
     Args:
         matrices: float array ``(..., 3, 3)`` of rotation matrices (column vectors).
@@ -122,15 +116,7 @@ def matrix_to_expmap(matrices: np.ndarray) -> np.ndarray:
     >>> matrix_to_expmap(np.eye(3)) + 0.0
     array([0., 0., 0.])
     """
-    quaternions = _matrix_to_quaternion(_as_matrices(matrices))
-    w = quaternions[..., 0]
-    v = quaternions[..., 1:]
-    sin_half = np.linalg.norm(v, axis=-1)
-    angle = 2.0 * np.arctan2(sin_half, w)
-    small = sin_half < 1e-8
-    # angle / sin(angle / 2) -> 2 / cos(angle / 2) as the angle goes to zero (w is then ~1).
-    scale = np.where(small, 2.0 / np.where(small, w, 1.0), angle / np.where(small, 1.0, sin_half))
-    return v * scale[..., None]
+    return Rotation.from_matrix(_as_matrices(matrices)).as_rotvec()
 
 
 def euler_to_expmap(angles: np.ndarray, order: str, *, degrees: bool = False) -> np.ndarray:
@@ -151,7 +137,7 @@ def expmap_to_euler(expmap: np.ndarray, order: str, *, degrees: bool = False) ->
     >>> np.round(expmap_to_euler(np.array([0.0, 0.0, np.pi / 3]), "zyx", degrees=True), 6) + 0.0
     array([60.,  0.,  0.])
     """
-    _parse_order(order)  # a bad order is a usage error before any arithmetic
+    _check_order(order)  # a bad order is a usage error before any arithmetic
     return matrix_to_euler(_expmap_matrices(expmap), order, degrees=degrees)
 
 
@@ -159,8 +145,12 @@ def _expmap_matrices(expmap: np.ndarray) -> np.ndarray:
     return expmap_to_rotation_matrices(_as_vectors(expmap, "exponential maps"))
 
 
-def _parse_order(order: str) -> tuple[tuple[int, int, int], bool]:
-    """Axis indices of an order string and whether it is intrinsic (upper case)."""
+def _check_order(order: str) -> None:
+    """Refuse anything but three distinct axis letters of one case.
+
+    scipy would also accept proper Euler orders such as ``"XYX"``, which no
+    file format of the toolkit uses; refusing them here keeps one meaning.
+    """
     if (
         not isinstance(order, str)
         or len(order) != 3
@@ -172,8 +162,6 @@ def _parse_order(order: str) -> tuple[tuple[int, int, int], bool]:
             "a permutation of 'XYZ' (intrinsic, e.g. 'ZXY' as in BVH) "
             "or of 'xyz' (extrinsic, e.g. 'xyz' as in ASF/AMC)",
         )
-    first, second, third = (_AXES[letter] for letter in order.lower())
-    return (first, second, third), order.isupper()
 
 
 def _as_vectors(values: np.ndarray, what: str) -> np.ndarray:
@@ -194,96 +182,3 @@ def _as_matrices(matrices: np.ndarray) -> np.ndarray:
             "shape (..., 3, 3)",
         )
     return array
-
-
-def _axis_rotation(axis: int, angles: np.ndarray) -> np.ndarray:
-    """Rotations by ``angles`` about coordinate axis ``axis``, ``(..., 3, 3)``."""
-    cos, sin = np.cos(angles), np.sin(angles)
-    result = np.zeros(angles.shape + (3, 3))
-    # (axis, next, after) is a cyclic permutation of (x, y, z): next turns towards after.
-    following, after = (axis + 1) % 3, (axis + 2) % 3
-    result[..., axis, axis] = 1.0
-    result[..., following, following] = cos
-    result[..., after, after] = cos
-    result[..., following, after] = -sin
-    result[..., after, following] = sin
-    return result
-
-
-def _intrinsic_angles(rotations: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-    """Angles ``(a, b, c)`` with ``R = R_i(a) @ R_j(b) @ R_k(c)`` for distinct axes i, j, k.
-
-    Writing out the product gives ``R[i, k] = s sin(b)``, and the entries of
-    row ``i`` and column ``k`` outside ``R[i, k]`` hold ``cos(b)`` times the
-    sine and cosine of ``c`` and ``a``; ``s`` is +1 when (i, j, k) is a cyclic
-    permutation of (x, y, z), else -1.
-    """
-    i, j, k = axes
-    sign = 1.0 if (j - i) % 3 == 1 else -1.0
-    cos_middle = np.hypot(rotations[..., i, i], rotations[..., i, j])
-    middle = np.arctan2(sign * rotations[..., i, k], cos_middle)
-    first = np.arctan2(-sign * rotations[..., j, k], rotations[..., k, k])
-    last = np.arctan2(-sign * rotations[..., i, j], rotations[..., i, i])
-    locked = cos_middle < _GIMBAL_LOCK
-    if np.any(locked):
-        # With the last angle zero, R = R_i(a) @ R_j(b), so R_i(a) = R @ R_j(-b): read a
-        # from the (j, k) plane of that matrix, where it turns j towards k by s * a.
-        turned = rotations @ _axis_rotation(j, -middle)
-        first_locked = np.arctan2(sign * turned[..., k, j], turned[..., j, j])
-        first = np.where(locked, first_locked, first)
-        last = np.where(locked, 0.0, last)
-    return np.stack([first, middle, last], axis=-1)
-
-
-def _matrix_to_quaternion(rotations: np.ndarray) -> np.ndarray:
-    """Unit quaternions ``(w, x, y, z)`` with ``w >= 0``, by Shepperd's method."""
-    r = rotations
-    trace = r[..., 0, 0] + r[..., 1, 1] + r[..., 2, 2]
-    # Four candidate quaternions, one per largest component; each is
-    # 4 * q_m * (q_w, q_x, q_y, q_z) for its m, and is normalised below.
-    candidates = np.stack(
-        [
-            np.stack(
-                [
-                    1.0 + trace,
-                    r[..., 2, 1] - r[..., 1, 2],
-                    r[..., 0, 2] - r[..., 2, 0],
-                    r[..., 1, 0] - r[..., 0, 1],
-                ],
-                axis=-1,
-            ),
-            np.stack(
-                [
-                    r[..., 2, 1] - r[..., 1, 2],
-                    1.0 + r[..., 0, 0] - r[..., 1, 1] - r[..., 2, 2],
-                    r[..., 0, 1] + r[..., 1, 0],
-                    r[..., 0, 2] + r[..., 2, 0],
-                ],
-                axis=-1,
-            ),
-            np.stack(
-                [
-                    r[..., 0, 2] - r[..., 2, 0],
-                    r[..., 0, 1] + r[..., 1, 0],
-                    1.0 - r[..., 0, 0] + r[..., 1, 1] - r[..., 2, 2],
-                    r[..., 1, 2] + r[..., 2, 1],
-                ],
-                axis=-1,
-            ),
-            np.stack(
-                [
-                    r[..., 1, 0] - r[..., 0, 1],
-                    r[..., 0, 2] + r[..., 2, 0],
-                    r[..., 1, 2] + r[..., 2, 1],
-                    1.0 - r[..., 0, 0] - r[..., 1, 1] + r[..., 2, 2],
-                ],
-                axis=-1,
-            ),
-        ],
-        axis=-2,
-    )
-    diagonal = np.stack([trace, r[..., 0, 0], r[..., 1, 1], r[..., 2, 2]], axis=-1)
-    best = np.argmax(diagonal, axis=-1)
-    chosen = np.take_along_axis(candidates, best[..., None, None], axis=-2)[..., 0, :]
-    chosen = chosen / np.linalg.norm(chosen, axis=-1, keepdims=True)
-    return np.where(chosen[..., :1] < 0.0, -chosen, chosen)

@@ -27,12 +27,10 @@ from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 
-from mocap_seq2seq.errors import BadDataError, UsageError
-
-#: Below this angle (radians) Rodrigues' coefficients come from their Taylor series,
-#: which avoids dividing by a vanishing angle.
-_SMALL_ANGLE = 1e-6
+from mocap_seq2seq.errors import UsageError
+from mocap_seq2seq.validation import check_frames
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,12 +184,11 @@ def skeleton_from_json(text: str) -> Skeleton:
 
 
 def expmap_to_rotation_matrices(expmap: np.ndarray) -> np.ndarray:
-    """Rotation matrices of exponential maps (axis times angle), by Rodrigues' formula.
+    """Rotation matrices of exponential maps (axis times angle), through scipy.
 
-    ``R = I + a K + b K @ K`` with ``K`` the cross-product matrix of the
-    vector, ``a = sin(t) / t`` and ``b = (1 - cos(t)) / t**2``; near a zero
-    angle ``a`` and ``b`` come from their Taylor series, so a zero vector
-    gives the identity exactly and small vectors lose no precision.
+    :meth:`scipy.spatial.transform.Rotation.from_rotvec` goes through the unit
+    quaternion with a Taylor series near a zero angle, so a zero vector gives
+    the identity exactly and small vectors lose no precision.
 
     Args:
         expmap: float array ``(..., 3)``, radians.
@@ -212,25 +209,7 @@ def expmap_to_rotation_matrices(expmap: np.ndarray) -> np.ndarray:
             f"Exponential maps must have 3 components in the last axis. Got shape {vectors.shape}.",
             "shape (..., 3)",
         )
-    theta_sq = np.sum(vectors * vectors, axis=-1)
-    theta = np.sqrt(theta_sq)
-    small = theta < _SMALL_ANGLE
-    # Dividing only where the angle is not small keeps numpy from warning about 0/0.
-    safe_theta = np.where(small, 1.0, theta)
-    a = np.where(small, 1.0 - theta_sq / 6.0, np.sin(theta) / safe_theta)
-    b = np.where(small, 0.5 - theta_sq / 24.0, (1.0 - np.cos(theta)) / (safe_theta * safe_theta))
-    x, y, z = vectors[..., 0], vectors[..., 1], vectors[..., 2]
-    zero = np.zeros_like(x)
-    cross = np.stack(
-        [
-            np.stack([zero, -z, y], axis=-1),
-            np.stack([z, zero, -x], axis=-1),
-            np.stack([-y, x, zero], axis=-1),
-        ],
-        axis=-2,
-    )
-    eye = np.broadcast_to(np.eye(3), cross.shape)
-    return eye + a[..., None, None] * cross + b[..., None, None] * (cross @ cross)
+    return Rotation.from_rotvec(vectors).as_matrix()
 
 
 def forward_kinematics(
@@ -270,18 +249,13 @@ def forward_kinematics(
             "a skeleton with expmap_columns (n_joints, 3)",
             "Use a skeleton of an exponential-map format, such as cmu38_skeleton().",
         )
-    array = np.asarray(frames)
-    if array.ndim != 2 or array.shape[1] < skeleton.n_channels:
+    array = check_frames(frames, name="frames", fix="Clean the frames first.")
+    if array.shape[1] < skeleton.n_channels:
         raise UsageError(
             f"Forward kinematics needs frames of shape (n_frames, {skeleton.n_channels}). "
             f"Got shape {array.shape}.",
             f"at least {skeleton.n_channels} channels per frame, frames first",
             "Pass the raw frames (not normalised or channel-dropped ones).",
-        )
-    array = array.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(array)):
-        raise BadDataError(
-            "The frames hold NaN or infinite values.", "finite numbers", "Clean the frames first."
         )
     n_frames = array.shape[0]
     rotations = expmap_to_rotation_matrices(array[:, skeleton.expmap_columns])

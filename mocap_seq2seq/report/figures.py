@@ -33,10 +33,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from mocap_seq2seq.errors import BadDataError, UsageError
+from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.labels import check_frame_labels
 from mocap_seq2seq.segment.metrics import match_labels
 from mocap_seq2seq.segment.projection import principal_components
+from mocap_seq2seq.validation import check_finite
 
 #: Names of label values: a sequence indexed by the label value, or a mapping.
 Names = Sequence[str] | Mapping[int, str]
@@ -154,10 +155,7 @@ def _check_length(
 
 
 def _check_finite(array: np.ndarray, name: str) -> None:
-    if not np.all(np.isfinite(array)):
-        raise BadDataError(
-            f"The '{name}' hold NaN or infinite values.", "finite numbers", "Clean them first."
-        )
+    check_finite(array, name=f"The '{name}'", fix="Clean them first.")
 
 
 def _check_points(points: np.ndarray) -> np.ndarray:

@@ -9,7 +9,8 @@ learned attributes end with an underscore:
 * ``frame_labels_``: int64 cluster of every frame, shape ``(n_frames,)``;
 * ``n_clusters_``: the number of clusters used (given, or chosen without labels);
 * ``boundaries_``: first frames of new segments (where the label changes);
-* ``n_segments_``: ``boundaries_.size + 1``.
+* ``n_segments_``: ``boundaries_.size + 1``;
+* ``n_features_in_``: the number of features of ``X`` (scikit-learn's convention).
 
 :data:`SEGMENTERS` names every segmenter for the command line and the
 benchmarks. ``n_clusters=None`` lets a segmenter choose the number of clusters
@@ -28,7 +29,8 @@ from sklearn.base import BaseEstimator
 from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.metrics import silhouette_score
 
-from mocap_seq2seq.errors import BadDataError, UsageError
+from mocap_seq2seq import validation
+from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.labels import labels_to_boundaries, relabel_by_first_appearance
 
 #: Largest K tried when the number of clusters is chosen automatically.
@@ -38,6 +40,11 @@ DEFAULT_MAX_CLUSTERS = 10
 def check_frames(X: Any, owner: str) -> np.ndarray:
     """Return ``X`` as a finite float64 array of shape ``(n_frames, n_features)``.
 
+    :func:`mocap_seq2seq.validation.check_frames`, with messages that name
+    the estimator. Refuses what scikit-learn's estimator checks expect to be
+    refused (sparse, complex, no feature, NaN or Inf) with a ``ValueError``
+    subclass, and converts object arrays of numbers.
+
     Args:
         X: frames, shape ``(n_frames, n_features)``.
         owner: name used in error messages (the estimator's class name).
@@ -46,30 +53,11 @@ def check_frames(X: Any, owner: str) -> np.ndarray:
     >>> check_frames([[0, 1], [2, 3]], "KMeansFrames").dtype
     dtype('float64')
     """
-    array = np.asarray(X)
-    if array.ndim != 2 or array.shape[0] < 1 or array.shape[1] < 1:
-        raise UsageError(
-            f"The frames given to {owner} must be a 2-D array with at least one frame and "
-            f"one feature. Got shape {array.shape}.",
-            "shape (n_frames, n_features)",
-            "Pass decoder states or normalised poses, frames first.",
-        )
-    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) or np.issubdtype(
-        array.dtype, np.complexfloating
-    ):
-        raise UsageError(
-            f"The frames given to {owner} must be real numbers. Got {array.dtype}.",
-            "a float array of shape (n_frames, n_features)",
-        )
-    array = array.astype(np.float64)
-    if not np.all(np.isfinite(array)):
-        bad = int(np.flatnonzero(~np.all(np.isfinite(array), axis=1))[0])
-        raise BadDataError(
-            f"The frames given to {owner} contain NaN or infinite values (first at frame {bad}).",
-            "finite values",
-            "Fill or drop the broken frames before segmenting.",
-        )
-    return array
+    return validation.check_frames(
+        X,
+        name=f"The frames given to {owner}",
+        fix="Fill or drop the broken frames before segmenting.",
+    )
 
 
 def _check_int(
@@ -82,39 +70,23 @@ def _check_int(
     option: str | None = None,
     allow_none: bool = False,
 ) -> int | None:
-    if value is None and allow_none:
-        return None
-    valid = not isinstance(value, bool) and isinstance(value, (int, np.integer))
-    if valid and value >= low and (high is None or value <= high):
-        return int(value)
-    option = option or "--" + name.replace("_", "-")
-    if high is None:
-        what = f"The '{name}' of {owner} must be a whole number >= {low}. Got {value!r}."
-        fix = f"Pass a {option} of at least {low}."
-    else:
-        what = (
-            f"The '{name}' of {owner} must be between {low} and {high_text} ({high}). "
-            f"Got {value!r}."
-        )
-        fix = f"Pass a {option} between {low} and {high}."
-    if allow_none:
-        fix += " Or leave it unset to choose it automatically."
-    raise UsageError(what, fix=fix)
+    return validation.check_int(
+        value,
+        name,
+        owner=owner,
+        low=low,
+        high=high,
+        high_text=high_text,
+        option=option,
+        allow_none=allow_none,
+    )
 
 
 def _check_positive(value: Any, name: str, owner: str, allow_none: bool = False) -> float | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        ok = False
-    else:
-        ok = bool(np.isfinite(value) and value > 0)
-    if not ok:
-        raise UsageError(
-            f"The '{name}' of {owner} must be a finite number > 0. Got {value!r}.",
-            fix=f"Pass a positive {name}." + (" Or leave it unset." if allow_none else ""),
-        )
-    return float(value)
+    fix = f"Pass a positive {name}." + (" Or leave it unset." if allow_none else "")
+    return validation.check_number(
+        value, name, owner=owner, low=0, low_inclusive=False, allow_none=allow_none, fix=fix
+    )
 
 
 def choose_n_clusters(
@@ -200,6 +172,7 @@ class Segmenter(BaseEstimator):
         """Segment the frames ``X``, shape ``(n_frames, n_features)``; ``y`` is ignored."""
         frames = check_frames(X, type(self).__name__)
         self._validate_params(frames.shape[0])
+        self.n_features_in_ = int(frames.shape[1])
         labels = relabel_by_first_appearance(self._fit(frames))
         self.frame_labels_ = labels
         self.n_clusters_ = int(np.unique(labels).size)

@@ -23,6 +23,7 @@ import numpy as np
 
 from mocap_seq2seq.errors import BadDataError, DataFileError
 from mocap_seq2seq.labels import normalize_action_name
+from mocap_seq2seq.validation import check_float32_range, check_frames
 
 #: Channels of one frame in the single-action (Li et al.) exponential-map format.
 N_CHANNELS_ACTIONS = 117
@@ -228,10 +229,8 @@ def _check_frames(frames: np.ndarray, n_channels: int, path: Path) -> np.ndarray
             f"'{path}' has frames of shape {frames.shape}.",
             f"{n_channels} channels per frame",
         )
-    if not np.all(np.isfinite(frames)):
-        raise BadDataError(
-            f"'{path}' holds NaN or infinite values.",
-            "finite numbers in every channel",
-            "Repair or drop the bad frames before converting.",
-        )
+    frames = check_frames(
+        frames, name=f"'{path}'", fix="Repair or drop the bad frames before converting."
+    )
+    check_float32_range(frames, name=f"'{path}'")
     return frames.astype(np.float32)
