@@ -525,9 +525,9 @@ def _cluster_distances(distances: np.ndarray, n_clusters: int, method: str) -> n
 
 #: Linkages for clustering segments by their kernel distance (scipy names).
 SEGMENT_LINKAGES = ("average", "complete", "single", "weighted")
-#: Most segments considered when the number of segments is chosen by the penalty,
-#: for sequences up to MAX_AUTO_SEGMENTS / segments_per_minute minutes; longer
-#: ones allow segments_per_minute more per minute (``cap_reached_`` says if it binds).
+#: Fewest segments the penalty may choose from (the cap of short sequences); a
+#: sequence longer than MAX_AUTO_SEGMENTS / segments_per_minute minutes (5 at the
+#: defaults) allows segments_per_minute a minute instead (``cap_reached_`` says if it binds).
 MAX_AUTO_SEGMENTS = 50
 
 
@@ -581,8 +581,8 @@ class KernelSegmenter(Segmenter):
             Defaults to ``"average"``.
         search: ``"auto"``, ``"exact"`` or ``"linear"`` (above). Defaults to ``"auto"``.
         frame_rate: frames per second, to turn the segment cap into a rate. Defaults to 120.
-        segments_per_minute: the cap on automatic segments beyond the first 50.
-            Defaults to 10.
+        segments_per_minute: the cap on automatic segments as a rate: at most
+            ``max(50, segments_per_minute x minutes)``. Defaults to 10.
 
     Besides those of :class:`Segmenter`, ``fit`` sets ``segment_frames_``
     (``(n_segments, 2)`` first and one-past-last frame of each change-point
