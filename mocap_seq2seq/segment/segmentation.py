@@ -32,6 +32,7 @@ from sklearn.metrics import silhouette_score
 from mocap_seq2seq import validation
 from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.labels import labels_to_boundaries, relabel_by_first_appearance
+from mocap_seq2seq.segment import kernel_linear
 
 #: Largest K tried when the number of clusters is chosen automatically.
 DEFAULT_MAX_CLUSTERS = 10
@@ -497,7 +498,9 @@ def _cluster_distances(distances: np.ndarray, n_clusters: int, method: str) -> n
 
 #: Linkages for clustering segments by their kernel distance (scipy names).
 SEGMENT_LINKAGES = ("average", "complete", "single", "weighted")
-#: Most segments considered when the number of segments is chosen by the penalty.
+#: Fewest segments the penalty may choose from (the cap of short sequences); a
+#: sequence longer than MAX_AUTO_SEGMENTS / segments_per_minute minutes (5 at the
+#: defaults) allows segments_per_minute a minute instead (``cap_reached_`` says if it binds).
 MAX_AUTO_SEGMENTS = 50
 
 
@@ -513,7 +516,8 @@ class KernelSegmenter(Segmenter):
     3. The number of segments is ``n_segments`` if given; otherwise the one
        that minimises ``cost + penalty * log(n_blocks) * n_segments`` (a
        BIC-like penalty; the kernel cost is scale-free, so one default serves
-       decoder states and poses), at most 50 segments.
+       decoder states and poses), at most 50 segments or ``segments_per_minute``
+       per minute at ``frame_rate``, whichever is more.
     4. Segments are compared by the kernel distance between their block
        distributions (MMD, :func:`segment_distances`), which sees two takes of
        a cyclic action as close even when their mean poses differ, and merged
@@ -523,6 +527,13 @@ class KernelSegmenter(Segmenter):
        heuristic, MMD lies in ``[0, sqrt(2)]`` whatever the feature scale; on
        the subject-86 poses, segments of one action lie below about 0.45
        and of different actions mostly above 0.5.
+
+    ``search`` picks the change-point search: ``"exact"`` as above (time and
+    memory quadratic in the frames), ``"linear"`` the linear-time search of
+    :mod:`~mocap_seq2seq.segment.kernel_linear` (a feature map of the kernel,
+    the dynamic programme restricted to candidate change points, then refined),
+    ``"auto"`` the exact one up to
+    :data:`~mocap_seq2seq.segment.kernel_linear.AUTO_LINEAR_ABOVE` blocks.
 
     On the raw poses of the ten subject-86 trials this gives a mean accuracy
     of 0.91 and ARI 0.85 with the oracle numbers of actions and segments, and
@@ -541,10 +552,15 @@ class KernelSegmenter(Segmenter):
             is ``None``. Defaults to 0.5.
         linkage: how segment clusters are merged, one of :data:`SEGMENT_LINKAGES`.
             Defaults to ``"average"``.
+        search: ``"auto"``, ``"exact"`` or ``"linear"`` (above). Defaults to ``"auto"``.
+        frame_rate: frames per second, to turn the segment cap into a rate. Defaults to 120.
+        segments_per_minute: the cap on automatic segments as a rate: at most
+            ``max(50, segments_per_minute x minutes)``. Defaults to 10.
 
     Besides those of :class:`Segmenter`, ``fit`` sets ``segment_frames_``
     (``(n_segments, 2)`` first and one-past-last frame of each change-point
-    segment, before clustering) and ``segment_distances_`` (their MMD matrix).
+    segment, before clustering), ``segment_distances_`` (their MMD matrix) and
+    ``cap_reached_`` (the penalty chose the most segments allowed: there may be more).
 
     Example:
     >>> from mocap_seq2seq.data.synthetic import piecewise_motion
@@ -566,6 +582,9 @@ class KernelSegmenter(Segmenter):
         penalty: float = 1.2,
         distance_threshold: float = 0.5,
         linkage: str = "average",
+        search: str = "auto",
+        frame_rate: float = 120.0,
+        segments_per_minute: float = 10.0,
     ):
         self.n_clusters = n_clusters
         self.n_segments = n_segments
@@ -575,6 +594,9 @@ class KernelSegmenter(Segmenter):
         self.penalty = penalty
         self.distance_threshold = distance_threshold
         self.linkage = linkage
+        self.search = search
+        self.frame_rate = frame_rate
+        self.segments_per_minute = segments_per_minute
 
     def _validate_params(self, n_frames: int) -> None:
         super()._validate_params(n_frames)
@@ -584,6 +606,13 @@ class KernelSegmenter(Segmenter):
         _check_positive(self.bandwidth, "bandwidth", owner)
         _check_positive(self.penalty, "penalty", owner)
         _check_positive(self.distance_threshold, "distance_threshold", owner)
+        _check_positive(self.frame_rate, "frame_rate", owner)
+        _check_positive(self.segments_per_minute, "segments_per_minute", owner)
+        if self.search not in kernel_linear.SEARCHES:
+            raise UsageError(
+                f"The 'search' of {owner} must be one of {', '.join(kernel_linear.SEARCHES)}. "
+                f"Got {self.search!r}.",
+            )
         _check_int(
             self.n_segments,
             "n_segments",
@@ -623,20 +652,37 @@ class KernelSegmenter(Segmenter):
         if self.n_segments is not None:
             max_segments = max(min(self.n_segments, largest), low)
         else:
-            max_segments = max(min(largest, MAX_AUTO_SEGMENTS), low)
-        gram = rbf_gram(points, self.bandwidth)
-        costs, all_boundaries = kernel_change_points(gram, max_segments, min_size)
-        if self.n_segments is not None:
-            n_segments = max_segments
+            minutes = n_frames / self.frame_rate / 60.0
+            cap = max(MAX_AUTO_SEGMENTS, int(np.ceil(self.segments_per_minute * minutes)))
+            max_segments = max(min(largest, cap), low)
+        if kernel_linear.use_linear_search(self.search, n_points):
+            found = kernel_linear.linear_change_points(
+                points,
+                bandwidth=self.bandwidth,
+                max_segments=max_segments,
+                min_size=min_size,
+                n_segments=max_segments if self.n_segments is not None else None,
+                penalty=self.penalty,
+                min_segments=low,
+            )
+            starts, ends, distances = found.starts, found.ends, found.distances
         else:
-            counts = np.arange(1, max_segments + 1)
-            penalised = costs + self.penalty * np.log(max(n_points, 2)) * counts
-            penalised[: low - 1] = np.inf
-            n_segments = int(np.argmin(penalised)) + 1
-        change = all_boundaries[n_segments - 1]
-        starts = np.concatenate([[0], change]).astype(np.int64)
-        ends = np.concatenate([change, [n_points]]).astype(np.int64)
-        distances = segment_distances(gram, starts, ends)
+            gram = rbf_gram(points, self.bandwidth)
+            costs, all_boundaries = kernel_change_points(gram, max_segments, min_size)
+            if self.n_segments is not None:
+                n_segments = max_segments
+            else:
+                counts = np.arange(1, max_segments + 1)
+                penalised = costs + self.penalty * np.log(max(n_points, 2)) * counts
+                penalised[: low - 1] = np.inf
+                n_segments = int(np.argmin(penalised)) + 1
+            change = all_boundaries[n_segments - 1]
+            starts = np.concatenate([[0], change]).astype(np.int64)
+            ends = np.concatenate([change, [n_points]]).astype(np.int64)
+            distances = segment_distances(gram, starts, ends)
+        self.cap_reached_ = bool(
+            self.n_segments is None and starts.size == max_segments and max_segments < largest
+        )
         if self.n_clusters is None:
             if starts.size == 1:
                 segment_labels = np.zeros(1, dtype=np.int64)
