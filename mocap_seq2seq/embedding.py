@@ -42,6 +42,9 @@ from mocap_seq2seq.segment.projection import principal_components
 
 EMBEDDING_LAYOUT = "mocap_seq2seq/embedding/1"
 
+#: Windows made and predicted at a time by :func:`embed_frames` (rounded to whole batches).
+_BLOCK_WINDOWS = 4096
+
 
 @dataclass(frozen=True)
 class Embedding:
@@ -107,12 +110,39 @@ def embed_frames(
             "--target-length.",
         )
     tiling = tile_windows(n_frames, source_length, target_length, segment_bounds)
-    source = windows_at(normalized, tiling.starts, source_length)
-    _, window_states = predict_poses_and_states(
-        model, source, batch_size=batch_size, progress=progress
+    # Windows are made and predicted a block at a time, and each block's states go
+    # straight to their frames: memory holds the frames and the states, not every
+    # window's source and poses at once. A block is a whole number of batches, so
+    # each forward pass sees the same batch as one call over all windows would.
+    hidden_size = int(config["hidden_size"])
+    states = np.empty((n_frames, hidden_size), dtype=np.float32)
+    frames_by_window = np.argsort(tiling.window_of_frame, kind="stable")
+    first_frame = np.searchsorted(
+        tiling.window_of_frame[frames_by_window], np.arange(tiling.n_windows + 1)
     )
-    states = window_states[tiling.window_of_frame, tiling.step_of_frame]
-    return states.astype(np.float32), tiling.filled
+    n_windows = tiling.n_windows
+    valid_batch = isinstance(batch_size, int) and batch_size > 0  # else predict's own error
+    block = batch_size * max(1, _BLOCK_WINDOWS // batch_size) if valid_batch else n_windows
+    for start in range(0, n_windows, block):
+        stop = min(start + block, n_windows)
+        starts = tiling.starts[start:stop]
+        if n_windows > batch_size and stop - start < batch_size:
+            # As predict_poses_and_states pads a short last batch (one traced shape).
+            starts = np.concatenate([starts, np.repeat(starts[-1:], batch_size - starts.size)])
+        source = windows_at(normalized, starts, source_length)
+
+        def block_progress(done: int, _total: int, offset: int = start, end: int = stop) -> None:
+            if progress is not None:
+                progress(min(offset + done, end), n_windows)
+
+        _, window_states = predict_poses_and_states(
+            model, source, batch_size=batch_size, progress=block_progress
+        )
+        frames = frames_by_window[first_frame[start] : first_frame[stop]]
+        states[frames] = window_states[
+            tiling.window_of_frame[frames] - start, tiling.step_of_frame[frames]
+        ]
+    return states, tiling.filled
 
 
 def write_embedding(

@@ -350,6 +350,96 @@ def test_malformed_bvh_names_the_line(tmp_path: Path, text: str, line: int, mess
     assert message in str(caught.value)
 
 
+def long_chain_bvh(n_frames: int, *, stretch: bool = False) -> tuple[str, np.ndarray]:
+    """CHAIN_BVH with ``n_frames`` random frames (blank lines among them) and its values.
+
+    With ``stretch`` the knee carries a constant Yposition channel (its bone length).
+    """
+    rng = np.random.default_rng(5)
+    values = rng.uniform(-180.0, 180.0, (n_frames, 13 if stretch else 12))
+    values[:, :3] = rng.uniform(-5.0, 5.0, (n_frames, 3))
+    text = CHAIN_BVH.split("Frames:")[0]
+    if stretch:
+        values[:, 6] = -4.0
+        text = text.replace(
+            "CHANNELS 3 Zrotation Xrotation Yrotation",
+            "CHANNELS 4 Yposition Zrotation Xrotation Yrotation",
+        )
+    rows = [" ".join(f"{v:.6f}" for v in row) for row in values]
+    rows[3:3] = ["", "   "]  # blank lines count for the line numbers, not as frames
+    text += f"Frames: {n_frames}\nFrame Time: 0.01\n" + "\n".join(rows) + "\n"
+    return text, values
+
+
+@pytest.mark.parametrize("chunk_frames", [1, 2, 7, 8192])
+def test_bvh_read_in_chunks_equals_the_file_read_whole(tmp_path: Path, chunk_frames: int) -> None:
+    text, _ = long_chain_bvh(23, stretch=True)
+    path = write(tmp_path, "long.bvh", text)
+    whole = read_bvh(path, chunk_frames=10**6)
+    chunked = read_bvh(path, chunk_frames=chunk_frames)
+    # Every frame comes from its own line only: bit-for-bit the same.
+    np.testing.assert_array_equal(chunked.frames, whole.frames)
+    np.testing.assert_array_equal(chunked.skeleton.offsets, whole.skeleton.offsets)
+    np.testing.assert_array_equal(whole.skeleton.offsets[1], [0, -4, 0])
+    assert chunked.n_frames == 23 and chunked.frame_rate == whole.frame_rate
+
+
+def test_bvh_read_in_chunks_matches_values_parsed_one_by_one(tmp_path: Path) -> None:
+    text, values = long_chain_bvh(20)
+    motion = read_bvh(write(tmp_path, "long.bvh", text), chunk_frames=3)
+    # The root position columns are the file's numbers, rounded to float32.
+    parsed = np.array(
+        [[float(v) for v in f"{row[0]:.6f} {row[1]:.6f} {row[2]:.6f}".split()] for row in values]
+    )
+    np.testing.assert_array_equal(motion.frames[:, :3], parsed.astype(np.float32))
+
+
+@pytest.mark.parametrize(
+    ("frame", "bad", "message"),
+    [(17, "abc", "'abc', is not a number"), (11, "inf", "'inf'"), (19, None, "11 values")],
+)
+def test_bvh_bad_value_in_a_later_chunk_names_its_line(
+    tmp_path: Path, frame: int, bad: str | None, message: str
+) -> None:
+    text, _ = long_chain_bvh(20)
+    lines = text.splitlines()
+    first_frame_line = line_of(text, "Frame Time") + 1
+    # Frames 0-2 come before the two blank lines; later frames sit two lines further.
+    number = first_frame_line + frame + (2 if frame >= 3 else 0)
+    tokens = lines[number - 1].split()
+    if bad is None:
+        del tokens[4]
+    else:
+        tokens[4] = bad
+    lines[number - 1] = " ".join(tokens)
+    path = write(tmp_path, "walk.bvh", "\n".join(lines) + "\n")
+    for chunk_frames in (4, 8192):
+        with pytest.raises(BadDataError) as caught:
+            read_bvh(path, chunk_frames=chunk_frames)
+        assert f"walk.bvh line {number}:" in str(caught.value)
+        assert message in str(caught.value)
+
+
+def test_bvh_moving_joint_in_a_later_chunk_is_refused(tmp_path: Path) -> None:
+    text, _ = long_chain_bvh(20, stretch=True)
+    lines = text.splitlines()
+    last = lines[-1].split()
+    last[6] = "-4.5"  # the knee's bone length changes on the last frame only
+    lines[-1] = " ".join(last)
+    with pytest.raises(
+        BadDataError,
+        match=r"line 9: joint knee has a Yposition channel that "
+        r"changes over the frames \(by 0\.5\)",
+    ):
+        read_bvh(write(tmp_path, "moving.bvh", "\n".join(lines) + "\n"), chunk_frames=4)
+
+
+@pytest.mark.parametrize("chunk_frames", [0, -1, 2.5, True])
+def test_bvh_chunk_frames_must_be_a_positive_int(tmp_path: Path, chunk_frames: object) -> None:
+    with pytest.raises(UsageError, match="chunk_frames of read_bvh"):
+        read_bvh(write(tmp_path, "chain.bvh", CHAIN_BVH), chunk_frames=chunk_frames)  # type: ignore[arg-type]
+
+
 def test_missing_bvh_file_is_a_data_file_error(tmp_path: Path) -> None:
     with pytest.raises(DataFileError, match="Cannot read"):
         read_bvh(tmp_path / "absent.bvh")

@@ -299,6 +299,30 @@ def cluster_bar(
     return figure
 
 
+#: Most points a scatter draws; longer sequences are thinned by :func:`drawn_frames`.
+MAX_DRAWN_POINTS = 20_000
+
+
+def drawn_frames(labels: np.ndarray, limit: int = MAX_DRAWN_POINTS) -> np.ndarray:
+    """Indices of the frames a figure draws: all of them, or about ``limit`` for long sequences.
+
+    The rule: ``limit`` frames evenly spaced in time, plus the first frame of
+    every segment (run of equal labels), so no segment vanishes from the
+    figure however short it is. Drawing every point of an hour of capture
+    (432,000 frames) is slow and shows nothing more.
+
+    Example:
+    >>> drawn_frames(np.array([0] * 8 + [1] + [0] * 11), limit=4).tolist()
+    [0, 6, 8, 9, 13, 19]
+    """
+    n_frames = labels.shape[0]
+    if n_frames <= limit:
+        return np.arange(n_frames)
+    even = np.linspace(0, n_frames - 1, limit).round().astype(np.int64)
+    starts = np.flatnonzero(np.diff(labels, prepend=labels[0] - 1) != 0)
+    return np.union1d(even, starts)
+
+
 def _scatter_labels(
     ax: Axes,
     points: np.ndarray,
@@ -352,7 +376,8 @@ def embedding_3d(
     figure.subplots_adjust(left=0.0, right=1.0, bottom=0.02, top=0.92)
     ax = figure.add_subplot(projection="3d")
     label_names = [_name(names, int(v), "label") for v in np.unique(values)]
-    _scatter_labels(ax, array, values, key.true_colours, label_names)
+    drawn = drawn_frames(values)
+    _scatter_labels(ax, array[drawn], values[drawn], key.true_colours, label_names)
     if title:
         ax.set_title(title)
     return figure
@@ -399,14 +424,15 @@ def embedding_panels(
     ax_true = figure.add_subplot(1, 2, 1, projection="3d")
     ax_pred = figure.add_subplot(1, 2, 2, projection="3d")
     true_names = [_name(action_names, int(v), "action") for v in np.unique(true)]
-    _scatter_labels(ax_true, array, true, key.true_colours, true_names)
+    drawn = np.union1d(drawn_frames(true), drawn_frames(pred))  # the same frames in both
+    _scatter_labels(ax_true, array[drawn], true[drawn], key.true_colours, true_names)
     matching = match_clusters_to_actions(true, pred)
     pred_names = [
         _name(cluster_names, int(v), "cluster")
         + (f" ({_name(action_names, matching[int(v)], 'action')})" if int(v) in matching else "")
         for v in np.unique(pred)
     ]
-    _scatter_labels(ax_pred, array, pred, key.pred_colours, pred_names)
+    _scatter_labels(ax_pred, array[drawn], pred[drawn], key.pred_colours, pred_names)
     ax_true.set_title("true actions")
     ax_pred.set_title("predicted clusters (matched colours)")
     if title:

@@ -33,20 +33,19 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from mocap_seq2seq.data.formats.motion import (
+    NumberedLines,
     ParsedMotion,
     expmap_layout_skeleton,
     frames_from_rotations,
     parse_numbers,
-    read_lines,
 )
-from mocap_seq2seq.errors import BadDataError
+from mocap_seq2seq.errors import BadDataError, UsageError
 from mocap_seq2seq.motion.rotations import euler_to_matrix
 
 #: Channel names (compared in lower case) -> (kind, axis letter).
@@ -79,11 +78,18 @@ class _Token:
     line: int
 
 
-def read_bvh(path: str | os.PathLike[str]) -> ParsedMotion:
+def read_bvh(path: str | os.PathLike[str], *, chunk_frames: int = 8192) -> ParsedMotion:
     """Read a BVH file into the toolkit's exponential-map layout.
+
+    The motion is read ``chunk_frames`` lines at a time, each chunk turned into
+    float32 frames of a preallocated array, so that peak memory is the output
+    plus one chunk's float64 values and rotation matrices, not the whole file's
+    text and matrices. The frames do not depend on ``chunk_frames``: every frame
+    is computed from its own line only.
 
     Args:
         path: the ``.bvh`` file.
+        chunk_frames: motion lines parsed and converted at a time. Defaults to 8192.
 
     Returns:
         The motion: skeleton (end sites included), float32 frames
@@ -116,25 +122,44 @@ def read_bvh(path: str | os.PathLike[str]) -> ParsedMotion:
            [0., 1., 0.]])
     """
     path = Path(path)
-    lines = read_lines(path, _EXPECTED)
-    parser = _HierarchyParser(path.name, lines)
-    joints, motion_line = parser.parse()
-    n_channels = 0
-    for joint in joints:
-        joint.first_column = n_channels
-        n_channels += len(joint.channels)
-    values, frame_rate = _read_motion(path.name, lines, motion_line, n_channels)
-    root_positions, offsets = _positions(path.name, joints, values)
-    rotations = _rotations(joints, values)
+    chunk_frames = _check_chunk_frames(chunk_frames)
+    with NumberedLines(path, _EXPECTED) as lines:
+        # Only the header is held as text; the motion lines are read chunk by chunk.
+        header = []
+        for _, text in lines:
+            header.append(text)
+            if _starts_motion(text):
+                break
+        parser = _HierarchyParser(path.name, header)
+        joints, motion_line = parser.parse()
+        n_channels = 0
+        for joint in joints:
+            joint.first_column = n_channels
+            n_channels += len(joint.channels)
+        frames, offsets, frame_rate = _read_motion(
+            path.name, lines, joints, n_channels, chunk_frames
+        )
     skeleton = expmap_layout_skeleton(
         [joint.name for joint in joints], [joint.parent for joint in joints], offsets
     )
     return ParsedMotion(
-        skeleton=skeleton,
-        frames=frames_from_rotations(root_positions, rotations),
-        frame_rate=frame_rate,
-        source_file=str(path),
+        skeleton=skeleton, frames=frames, frame_rate=frame_rate, source_file=str(path)
     )
+
+
+def _check_chunk_frames(chunk_frames: int) -> int:
+    if isinstance(chunk_frames, bool) or not isinstance(chunk_frames, int) or chunk_frames < 1:
+        raise UsageError(
+            f"The chunk_frames of read_bvh must be a positive whole number. Got {chunk_frames!r}.",
+            "an int >= 1, such as 8192",
+        )
+    return chunk_frames
+
+
+def _starts_motion(line: str) -> bool:
+    """Whether ``line`` is the MOTION line, by the tokenizer's own rule."""
+    words = re.findall(r"[{}]|[^\s{}]+", line)
+    return bool(words) and words[0].upper() == "MOTION"
 
 
 class _HierarchyParser:
@@ -300,16 +325,23 @@ class _HierarchyParser:
 
 
 def _read_motion(
-    file_name: str, lines: list[str], motion_line: int, n_channels: int
-) -> tuple[np.ndarray, float]:
-    """The ``(n_frames, n_channels)`` values and the frame rate of the MOTION section."""
-    numbered = _content_lines(lines, motion_line)
+    file_name: str,
+    lines: NumberedLines,
+    joints: list[_Joint],
+    n_channels: int,
+    chunk_frames: int,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """The float32 frames, the skeleton offsets and the frame rate of the MOTION section.
+
+    ``lines`` stands just after the MOTION line; it is read to the end.
+    """
+    numbered = ((number, text) for number, text in lines if text.strip())
 
     def header(pattern: str, label: str) -> tuple[str, int]:
         entry = next(numbered, None)
         if entry is None:
             raise BadDataError(
-                f"{file_name} line {len(lines)}: the file ends before '{label}'.",
+                f"{file_name} line {lines.count}: the file ends before '{label}'.",
                 f"'{label} ...' after MOTION",
             )
         number, text = entry
@@ -337,24 +369,25 @@ def _read_motion(
             f"{file_name} line {time_line}: Frame Time is {time_text}.",
             "a positive number of seconds per frame, e.g. 0.0083333 for 120 fps",
         )
-    values = np.empty((n_frames, n_channels))
+    converter = _FrameConverter(joints, n_frames)
+    chunk: list[tuple[int, str]] = []
     n_read = 0
     for number, text in numbered:
-        if n_read == n_frames:
+        if n_read + len(chunk) == n_frames:
             raise BadDataError(
                 f"{file_name} line {number}: more frame lines than the {n_frames} that "
                 f"'Frames:' (line {frames_line}) announces.",
                 f"exactly {n_frames} frame lines",
                 "Correct the Frames: count or remove the extra lines.",
             )
-        tokens = text.split()
-        if len(tokens) != n_channels:
-            raise BadDataError(
-                f"{file_name} line {number}: {len(tokens)} values, expected {n_channels}.",
-                f"one value per channel of the hierarchy ({n_channels} channels)",
-            )
-        values[n_read] = parse_numbers(tokens, f"{file_name} line {number}")
-        n_read += 1
+        chunk.append((number, text))
+        if len(chunk) == chunk_frames:
+            converter.add(_chunk_values(file_name, chunk, n_channels))
+            n_read += len(chunk)
+            chunk = []
+    if chunk:
+        converter.add(_chunk_values(file_name, chunk, n_channels))
+        n_read += len(chunk)
     if n_read < n_frames:
         raise BadDataError(
             f"{file_name} line {frames_line}: 'Frames: {n_frames}' but the file holds "
@@ -362,44 +395,103 @@ def _read_motion(
             f"{n_frames} frame lines",
             "The file may be truncated; correct the Frames: count or re-export it.",
         )
-    return values, 1.0 / frame_time
+    return converter.frames, converter.offsets(file_name), 1.0 / frame_time
 
 
-def _content_lines(lines: list[str], motion_line: int) -> Iterator[tuple[int, str]]:
-    """Non-blank lines after MOTION, with their 1-based numbers."""
-    for number in range(motion_line + 1, len(lines) + 1):
-        text = lines[number - 1]
-        if text.strip():
-            yield number, text
+def _chunk_values(file_name: str, chunk: list[tuple[int, str]], n_channels: int) -> np.ndarray:
+    """The float64 ``(len(chunk), n_channels)`` values of some frame lines.
+
+    ``numpy.loadtxt`` parses a whole chunk in C; when it fails or finds a value
+    that is not finite, the lines are parsed again one by one, which finds the
+    first bad line and names it exactly as a line-by-line reader does.
+    """
+    try:
+        values = np.loadtxt([text for _, text in chunk], dtype=np.float64, comments=None, ndmin=2)
+        if values.shape == (len(chunk), n_channels) and np.isfinite(values).all():
+            return values
+    except ValueError:
+        pass
+    values = np.empty((len(chunk), n_channels))
+    for row, (number, text) in enumerate(chunk):
+        tokens = text.split()
+        if len(tokens) != n_channels:
+            raise BadDataError(
+                f"{file_name} line {number}: {len(tokens)} values, expected {n_channels}.",
+                f"one value per channel of the hierarchy ({n_channels} channels)",
+            )
+        values[row] = parse_numbers(tokens, f"{file_name} line {number}")
+    return values
 
 
-def _positions(
-    file_name: str, joints: list[_Joint], values: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Root positions ``(n_frames, 3)`` and skeleton offsets ``(n_joints, 3)``, the root's zero."""
-    offsets = np.array([joint.offset for joint in joints], dtype=np.float64)
-    root_positions = np.broadcast_to(offsets[0], (values.shape[0], 3)).copy()
-    offsets[0] = 0.0  # the root's rest offset lives in the position columns
-    for index, joint in enumerate(joints):
-        for position, name in enumerate(joint.channels):
-            kind, axis = _CHANNELS[name]
-            if kind != "position":
-                continue
-            column = values[:, joint.first_column + position]
-            axis_index = "XYZ".index(axis)
-            if index == 0:
-                root_positions[:, axis_index] += column
-                continue
-            spread = float(np.ptp(column))
-            if spread > _CONSTANT_TOLERANCE * max(1.0, float(np.max(np.abs(column)))):
+class _FrameConverter:
+    """Turns chunks of channel values into rows of one preallocated float32 frame array.
+
+    Position channels below the root must be constant over the whole file; their
+    running minimum and maximum are kept so the check needs no second pass.
+    """
+
+    def __init__(self, joints: list[_Joint], n_frames: int):
+        self.joints = joints
+        self.frames = np.empty((n_frames, 3 + 3 * len(joints)), dtype=np.float32)
+        self.n_done = 0
+        self.root_offset = np.asarray(joints[0].offset, dtype=np.float64)
+        # (joint index, axis index, column) of every position channel below the root
+        self.fixed = [
+            (index, "XYZ".index(_CHANNELS[name][1]), joint.first_column + position)
+            for index, joint in enumerate(joints)
+            if index > 0
+            for position, name in enumerate(joint.channels)
+            if _CHANNELS[name][0] == "position"
+        ]
+        columns = [column for _, _, column in self.fixed]
+        self.fixed_columns = np.array(columns, dtype=np.int64)
+        self.first = np.zeros(len(columns))
+        self.low = np.full(len(columns), np.inf)
+        self.high = np.full(len(columns), -np.inf)
+
+    def add(self, values: np.ndarray) -> None:
+        if self.n_done == 0:
+            self.first = values[0, self.fixed_columns]
+        fixed = values[:, self.fixed_columns]
+        if fixed.size:
+            self.low = np.minimum(self.low, fixed.min(axis=0))
+            self.high = np.maximum(self.high, fixed.max(axis=0))
+        stop = self.n_done + values.shape[0]
+        self.frames[self.n_done : stop] = frames_from_rotations(
+            _root_positions(self.joints, self.root_offset, values), _rotations(self.joints, values)
+        )
+        self.n_done = stop
+
+    def offsets(self, file_name: str) -> np.ndarray:
+        """Skeleton offsets ``(n_joints, 3)``: the root's zero, constant channels applied."""
+        offsets = np.array([joint.offset for joint in self.joints], dtype=np.float64)
+        offsets[0] = 0.0  # the root's rest offset lives in the position columns
+        for slot, (index, axis_index, _) in enumerate(self.fixed):
+            joint = self.joints[index]
+            spread = float(self.high[slot] - self.low[slot])
+            largest = max(abs(float(self.low[slot])), abs(float(self.high[slot])))
+            if spread > _CONSTANT_TOLERANCE * max(1.0, largest):
                 raise BadDataError(
                     f"{file_name} line {joint.channels_line}: joint {joint.name} has a "
-                    f"{axis}position channel that changes over the frames (by {spread:.6g}).",
+                    f"{'XYZ'[axis_index]}position channel that changes over the frames "
+                    f"(by {spread:.6g}).",
                     "position channels on the root only, or constant ones on other joints",
                     "Re-export the motion with rotation channels only below the root.",
                 )
-            offsets[index, axis_index] = column[0]
-    return root_positions, offsets
+            offsets[index, axis_index] = self.first[slot]
+        return offsets
+
+
+def _root_positions(
+    joints: list[_Joint], root_offset: np.ndarray, values: np.ndarray
+) -> np.ndarray:
+    """Root positions ``(n_frames, 3)``: the root's OFFSET plus its position channels."""
+    root_positions = np.broadcast_to(root_offset, (values.shape[0], 3)).copy()
+    for position, name in enumerate(joints[0].channels):
+        kind, axis = _CHANNELS[name]
+        if kind == "position":
+            root_positions[:, "XYZ".index(axis)] += values[:, joints[0].first_column + position]
+    return root_positions
 
 
 def _rotations(joints: list[_Joint], values: np.ndarray) -> np.ndarray:

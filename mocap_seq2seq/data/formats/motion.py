@@ -26,7 +26,7 @@ every reader, in one place.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,6 +140,59 @@ def read_lines(path: str | os.PathLike[str], expected: str) -> list[str]:
         raise DataFileError(
             f"Cannot read '{path}' ({error.strerror or error}).", expected
         ) from None
+
+
+class NumberedLines:
+    """The lines of a text file read one at a time, with their 1-based numbers.
+
+    The streaming counterpart of :func:`read_lines`: the same lines (split as
+    :meth:`str.splitlines` splits, undecodable bytes replaced), without holding
+    the file in memory. ``count`` is the number of lines read so far, which is
+    the file's line count once the iterator is exhausted.
+
+    Args:
+        path: the file.
+        expected: what the file should be, for the message when it cannot be read.
+
+    Example:
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "two.txt"
+    >>> _ = path.write_text("a\\n\\nb c\\n")
+    >>> with NumberedLines(path, "text") as lines:
+    ...     list(lines), lines.count
+    ([(1, 'a'), (2, ''), (3, 'b c')], 3)
+    """
+
+    def __init__(self, path: str | os.PathLike[str], expected: str):
+        path = Path(path)
+        try:
+            self._handle = path.open(encoding="utf-8", errors="replace")
+        except OSError as error:
+            raise DataFileError(
+                f"Cannot read '{path}' ({error.strerror or error}).", expected
+            ) from None
+        self.count = 0
+        self._lines = self._numbered()
+
+    def _numbered(self) -> Iterator[tuple[int, str]]:
+        for raw in self._handle:
+            # A text-mode line ends at \n, \r or \r\n; splitlines also splits at
+            # form feeds and other separators, so the numbers match read_lines.
+            for text in raw.splitlines():
+                self.count += 1
+                yield self.count, text
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        return self._lines
+
+    def __next__(self) -> tuple[int, str]:
+        return next(self._lines)
+
+    def __enter__(self) -> NumberedLines:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._handle.close()
 
 
 def parse_numbers(tokens: Sequence[str], where: str, what: str = "value") -> np.ndarray:
