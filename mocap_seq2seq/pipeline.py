@@ -386,8 +386,9 @@ def run_figures(comparison: Comparison, run_folder: Path) -> tuple[list[Figure],
             )
         )
         notes.append(
-            "These frames come without a skeleton (bone offsets), so the motion is "
-            "shown as its channels over time rather than as a moving figure."
+            "These frames come without a skeleton (bone offsets and the axes of each "
+            "bone's rotation), so the motion is shown as its channels over time rather "
+            "than as a moving figure; README 'Data' says why subject 86 has none."
         )
     return figures, notes
 
