@@ -13,7 +13,8 @@ Each uses the default ``TrainConfig`` (seed 0) with the label-free monitor on, i
 and exported with its manifest entry: config, backend and Keras version, training time, the
 data's SHA-256 and the metrics. Run folders go to bench/results/scratch/pretrained-runs
 (kept out of git); a model already in the manifest with the same config is skipped unless
-``--force``.
+``--force``. ``--metrics-only`` rescores the exported models without training (after a
+change of the segmenter).
 """
 
 from __future__ import annotations
@@ -25,17 +26,21 @@ import time
 
 from common import SCRATCH_DIR, SUBJECT86_TRIALS, keras_backend, log
 
+from mocap_seq2seq.atomic import write_json
 from mocap_seq2seq.data.sources import SequenceSource, concatenation_source, trial_source
 from mocap_seq2seq.model import training
 from mocap_seq2seq.monitor import make_monitor
 from mocap_seq2seq.pretrained import (
     ACTIONS_MODEL,
+    MANIFEST_FILE,
     export_run,
     pretrained_metrics,
     read_manifest,
+    resolve_pretrained_dir,
 )
 
 RUNS = SCRATCH_DIR / "pretrained-runs"
+PRETRAINED = resolve_pretrained_dir(None)
 
 
 def sources(names: list[str]) -> list[tuple[str, SequenceSource]]:
@@ -55,6 +60,22 @@ def sources(names: list[str]) -> list[tuple[str, SequenceSource]]:
     return chosen
 
 
+def rescore(names: list[str]) -> None:
+    """Recompute the exported models' metrics in place; weights and training fields stay."""
+    for name in names:
+        started = time.monotonic()
+        metrics = pretrained_metrics(name)
+        models = read_manifest()
+        before = models[name]["metrics"]
+        models[name]["metrics"] = metrics
+        write_json(PRETRAINED / MANIFEST_FILE, {"models": dict(sorted(models.items()))})
+        log(
+            f"{name}: rescored in {time.monotonic() - started:.0f} s; automatic ARI "
+            f"{before['automatic']['ari']:.4f} -> {metrics['automatic']['ari']:.4f}, oracle ARI "
+            f"{before['oracle']['ari']:.4f} -> {metrics['oracle']['ari']:.4f}"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -63,6 +84,12 @@ def main(argv: list[str] | None = None) -> None:
         help="comma-separated names (trial-01, ..., actions-all) or 'all'",
     )
     parser.add_argument("--force", action="store_true", help="retrain models already exported")
+    parser.add_argument(
+        "--metrics-only",
+        action="store_true",
+        help="do not train: rescore the exported models with the current segmenter and "
+        "rewrite their manifest metrics (after a change of the segmenter's defaults)",
+    )
     args = parser.parse_args(argv)
     every = [f"trial-{trial}" for trial in SUBJECT86_TRIALS] + [ACTIONS_MODEL]
     names = every if args.models == "all" else args.models.split(",")
@@ -71,6 +98,9 @@ def main(argv: list[str] | None = None) -> None:
     backend = keras_backend()
     import keras
 
+    if args.metrics_only:
+        rescore([name for name in names if name in manifest])
+        return
     for name, source in sources(names):
         entry = manifest.get(name)
         if entry and entry.get("train") == dataclasses.asdict(config) and not args.force:
