@@ -71,7 +71,7 @@ def segment(
         typer.Option(
             "--preset", help="Training preset (see `mocap train --help`; tiny: a quick smoke run)."
         ),
-    ] = Preset.default,
+    ] = Preset["default"],
     steps: Annotated[
         int | None,
         typer.Option("--steps", help="Training steps \\[default: the preset's].", min=1),
@@ -139,10 +139,12 @@ def segment(
         from mocap_seq2seq.model import training
         from mocap_seq2seq.model.windows import check_window
 
-        config = training.PRESETS[preset.value].replace(seed=seed)
-        changes = {"steps": steps, "source_length": source_length, "target_length": target_length}
-        config = config.replace(
-            **{key: value for key, value in changes.items() if value is not None}
+        config = training.configure(
+            preset.value,
+            seed=seed,
+            steps=steps,
+            source_length=source_length,
+            target_length=target_length,
         )
         check_window(source.frames.shape[0], config.source_length, config.target_length)
         import_keras()

@@ -33,6 +33,7 @@ from mocap_seq2seq import validation
 from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.labels import labels_to_boundaries, relabel_by_first_appearance
 from mocap_seq2seq.segment import kernel_linear
+from mocap_seq2seq.segment.names import SEGMENTER_HELP
 
 #: Largest K tried when the number of clusters is chosen automatically.
 DEFAULT_MAX_CLUSTERS = 10
@@ -701,9 +702,12 @@ class KernelSegmenter(Segmenter):
         return np.repeat(point_labels, step)[:n_frames]
 
 
-#: Every segmenter by its command-line and benchmark name.
+#: Every segmenter by its command-line and benchmark name (described in
+#: :data:`mocap_seq2seq.segment.names.SEGMENTER_HELP`).
 SEGMENTERS: dict[str, type[Segmenter]] = {
     "kernel": KernelSegmenter,
     "paper": PaperClustering,
     "kmeans": KMeansFrames,
 }
+if list(SEGMENTERS) != list(SEGMENTER_HELP):  # pragma: no cover - a programming error
+    raise ImportError("SEGMENTERS and segment.names.SEGMENTER_HELP must name the same segmenters.")
