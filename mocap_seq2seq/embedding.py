@@ -37,7 +37,7 @@ import numpy as np
 
 from mocap_seq2seq.atomic import atomic_path, pause_for_tests
 from mocap_seq2seq.errors import DataFileError, OutputExistsError, WindowError
-from mocap_seq2seq.labels import GroundTruth
+from mocap_seq2seq.labels import GroundTruth, WithGroundTruth
 from mocap_seq2seq.model.windows import tile_windows, windows_at
 from mocap_seq2seq.segment.projection import principal_components
 
@@ -48,7 +48,7 @@ _BLOCK_WINDOWS = 4096
 
 
 @dataclass(frozen=True)
-class Embedding:
+class Embedding(WithGroundTruth):
     """Frame-level decoder states of one sequence.
 
     Args:
@@ -70,18 +70,6 @@ class Embedding:
     @property
     def n_frames(self) -> int:
         return int(self.states.shape[0])
-
-    @property
-    def labels(self) -> np.ndarray | None:
-        return None if self.truth is None else self.truth.labels
-
-    @property
-    def action_names(self) -> tuple[str, ...]:
-        return () if self.truth is None else self.truth.action_names
-
-    @property
-    def tolerance_windows(self) -> np.ndarray | None:
-        return None if self.truth is None else self.truth.tolerance_windows
 
 
 def embed_frames(

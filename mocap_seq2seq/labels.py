@@ -253,3 +253,30 @@ class GroundTruth:
     def segment_bounds(self) -> np.ndarray:
         """``(n_segments, 2)`` start and end (exclusive) of every true segment."""
         return np.array([(start, end) for start, end, _ in labels_to_segments(self.labels)])
+
+
+class WithGroundTruth:
+    """Read-only views of a ``truth: GroundTruth | None`` attribute, for the classes that carry one.
+
+    Sources and embeddings keep the names their users read (``labels``,
+    ``action_names``, ``tolerance_windows``, ``segment_bounds``); the values
+    live once, in the :class:`GroundTruth`.
+    """
+
+    truth: GroundTruth | None
+
+    @property
+    def labels(self) -> np.ndarray | None:
+        return None if self.truth is None else self.truth.labels
+
+    @property
+    def action_names(self) -> tuple[str, ...]:
+        return () if self.truth is None else self.truth.action_names
+
+    @property
+    def tolerance_windows(self) -> np.ndarray | None:
+        return None if self.truth is None else self.truth.tolerance_windows
+
+    @property
+    def segment_bounds(self) -> np.ndarray | None:
+        return None if self.truth is None else self.truth.segment_bounds

@@ -30,7 +30,7 @@ from mocap_seq2seq.data.store import (
     sequence_names,
 )
 from mocap_seq2seq.errors import DataFileError, UnknownNameError, UsageError
-from mocap_seq2seq.labels import GroundTruth
+from mocap_seq2seq.labels import GroundTruth, WithGroundTruth
 from mocap_seq2seq.motion.features import (
     ROOT_ORIENTATION_COLUMNS,
     ROOT_POSITION_COLUMNS,
@@ -41,7 +41,7 @@ from mocap_seq2seq.paths import resolve_data_dir
 
 
 @dataclass(frozen=True)
-class SequenceSource:
+class SequenceSource(WithGroundTruth):
     """Frames plus what is known about them, and how to find them again.
 
     ``truth`` (and its views ``labels``, ``action_names``, ``tolerance_windows``
@@ -56,22 +56,6 @@ class SequenceSource:
     truth: GroundTruth | None
     root_columns: tuple[int, ...] = ()
     skeleton: Skeleton | None = None
-
-    @property
-    def labels(self) -> np.ndarray | None:
-        return None if self.truth is None else self.truth.labels
-
-    @property
-    def action_names(self) -> tuple[str, ...]:
-        return () if self.truth is None else self.truth.action_names
-
-    @property
-    def tolerance_windows(self) -> np.ndarray | None:
-        return None if self.truth is None else self.truth.tolerance_windows
-
-    @property
-    def segment_bounds(self) -> np.ndarray | None:
-        return None if self.truth is None else self.truth.segment_bounds
 
 
 def trial_source(
