@@ -209,7 +209,7 @@ def summarize() -> None:
         "",
         f"Machine: {machine}, shared (1-minute load {load_text} during the rows). "
         "`python bench/linear_vs_exact.py run`.",
-        "`KernelSegmenter(search=\"exact\")` against `search=\"linear\"`, all other parameters",
+        '`KernelSegmenter(search="exact")` against `search="linear"`, all other parameters',
         "the defaults, on raw normalised poses of the ten subject-86 trials and the ten",
         "case-(i) concatenations (seeds 0..9, root re-based). Oracle: told the true numbers",
         "of actions and segments (`pipeline.oracle_parameters`); automatic: told neither.",
