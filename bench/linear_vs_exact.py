@@ -6,7 +6,13 @@ takes above 2,500 blocks) on sequences short enough for the exact search:
 
 * ``subject86``: the ten subject-86 trials with frames;
 * ``case (i)``: the ten seeded concatenations of the benchmarks (seeds 0..9,
-  root position re-based, ``common.concat_loader``).
+  root position re-based, ``common.concat_loader``);
+* ``long``: ten sequences of 24,000 frames (2,400 blocks, just below where
+  ``search="auto"`` switches to the linear search) built as ``bench/scale.py``
+  builds its sequences (the subject-86 trials repeated with noise), seeds 0..9.
+  The trials and concatenations have 400-1,400 blocks, where the linear
+  search's 300 landmarks and 1,500 candidates cover much of the sequence;
+  these are where its approximations bite.
 
 Features are raw normalised poses (``common.raw_features``), as
 ``bench/scale.py`` segments; no model is involved. Each sequence is segmented
@@ -14,9 +20,9 @@ with both searches in turn (interleaved), under oracle K (told
 ``pipeline.oracle_parameters``: the true numbers of actions and segments) and
 automatic K (told neither); every other parameter is the segmenter's default.
 The goal of the issue: linear ARI no more than 0.01 below exact, in the mean
-over each workload's ten sequences.
+over each workload's sequences.
 
-    python bench/linear_vs_exact.py run [--workload subject86|actions|all]
+    python bench/linear_vs_exact.py run [--workload subject86|actions|long|all]
     python bench/linear_vs_exact.py summarize
 
 Rows are appended to ``bench/results/linear_vs_exact.csv`` (a rerun skips
@@ -47,9 +53,20 @@ SUMMARY_MD = common.RESULTS_DIR / "linear_vs_exact.md"
 
 SEARCHES = ("exact", "linear")
 ORACLE, AUTO = "oracle", "automatic"
-WORKLOADS = {"subject86": "subject 86", "actions": "case (i)"}
+WORKLOADS = {"subject86": "subject 86", "actions": "case (i)", "long": "24,000 frames"}
+LONG_FRAMES = 24_000
+LONG_SEEDS = range(10)
 #: Largest mean shortfall of the linear search's ARI the issue accepts.
 GOAL = 0.01
+#: What the rows alone do not say, found by looking at them (kept with the table).
+NOTES = (
+    "Subject 86, automatic K, trial 14 (-0.110), the one large loss: both searches find",
+    "the same five segments; the average-linkage merge of the last segment into the",
+    "first cluster happens at MMD 0.50008 with the exact kernel and 0.49926 with the",
+    "feature map, either side of the 0.5 threshold. A knife edge of the threshold, not",
+    "a worse segmentation.",
+    "",
+)
 
 KEY = ("workload", "sequence", "search", "k_mode")
 COLUMNS = (
@@ -73,6 +90,21 @@ def _jobs(workload: str) -> Iterator[tuple[str, str, Callable[[], Any]]]:
     if workload in ("actions", "all"):
         for concat in range(10):
             yield "actions", f"concat{concat}", common.concat_loader(concat, False)
+    if workload in ("long", "all"):
+        for seed in LONG_SEEDS:
+            yield "long", f"seed{seed}", _long_loader(seed)
+
+
+def _long_loader(seed: int) -> Callable[[], Any]:
+    def load() -> Any:
+        from types import SimpleNamespace
+
+        import scale  # bench/scale.py, a sibling
+
+        frames, labels = scale.scale_sequence(LONG_FRAMES, seed)
+        return SimpleNamespace(frames=frames, labels=labels)
+
+    return load
 
 
 def measure(features: np.ndarray, labels: np.ndarray, search: str, k_mode: str) -> dict[str, Any]:
@@ -210,13 +242,16 @@ def summarize() -> None:
         f"Machine: {machine}, shared (1-minute load {load_text} during the rows). "
         "`python bench/linear_vs_exact.py run`.",
         '`KernelSegmenter(search="exact")` against `search="linear"`, all other parameters',
-        "the defaults, on raw normalised poses of the ten subject-86 trials and the ten",
-        "case-(i) concatenations (seeds 0..9, root re-based). Oracle: told the true numbers",
-        "of actions and segments (`pipeline.oracle_parameters`); automatic: told neither.",
-        "Seconds: the segmenter's `fit`, summed over the sequences.",
+        "the defaults, on raw normalised poses of the ten subject-86 trials, the ten",
+        "case-(i) concatenations (seeds 0..9, root re-based) and ten sequences of 24,000",
+        'frames (2,400 blocks, below the switch of `search="auto"`) made as',
+        "`bench/scale.py` makes its sequences. Oracle: told the true numbers of actions and",
+        "segments (`pipeline.oracle_parameters`); automatic: told neither. Seconds: the",
+        "segmenter's `fit`, summed over the sequences.",
         "",
         verdict,
         "",
+        *NOTES,
         common.markdown_table(
             [
                 "workload",
@@ -263,7 +298,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="measure the rows not yet in the CSV")
-    run_parser.add_argument("--workload", choices=("subject86", "actions", "all"), default="all")
+    run_parser.add_argument(
+        "--workload", choices=("subject86", "actions", "long", "all"), default="all"
+    )
     commands.add_parser("summarize", help="write the Markdown summary from the CSV")
     args = parser.parse_args(argv)
     if args.command == "run":
