@@ -15,9 +15,13 @@ from the child's own ``VmHWM`` in ``/proc/self/status``, the OS's accounting):
   automatic; the wall time counts the segmenter only, the memory the whole job;
 * ``segment`` with ``search="exact"`` at 60,000 frames: the "before" row;
 * ``embed``: the pretrained ``trial-01`` model over the whole sequence
-  (``embedding.embed_sequence``), wall time of the embedding only.
+  (``embedding.embed_sequence``), wall time of the embedding only;
+* ``pipeline``: the whole way from the frames in memory to frame labels, as a
+  user runs it: Keras imported, the model loaded, the sequence embedded, the
+  decoder states segmented by ``pipeline.segment_frames`` (the kernel
+  segmenter's defaults, oracle or automatic K); the wall time counts all of it.
 
-    python bench/scale.py run [--sizes 10000,100000,432000] [--stages segment,embed]
+    python bench/scale.py run [--sizes 10000,100000,432000] [--stages segment,embed,pipeline]
                               [--with-before] [--with-million]
     python bench/scale.py summarize
 
@@ -148,6 +152,24 @@ def child(stage: str, search: str, k_mode: str, n_frames: int) -> dict[str, Any]
         row["n_clusters_pred"] = model.n_clusters_
         row["n_segments_pred"] = model.segment_frames_.shape[0]
         row["cap_reached"] = model.cap_reached_
+    elif stage == "pipeline":
+        # From the frames in memory to frame labels, as a user runs it: Keras
+        # imported, the model loaded, the states embedded and segmented with the
+        # library's defaults (pipeline.segment_frames, search="auto").
+        started = time.perf_counter()
+        from mocap_seq2seq.embedding import embed_sequence
+        from mocap_seq2seq.model.training import load_run
+        from mocap_seq2seq.pipeline import segment_frames
+        from mocap_seq2seq.pretrained import pretrained_folder
+        from mocap_seq2seq.segment.metrics import adjusted_rand
+
+        model, normalization, _ = load_run(pretrained_folder(EMBED_MODEL))
+        states = embed_sequence(model, normalization, frames).states
+        predicted = segment_frames(states, "kernel", labels=labels, oracle=k_mode == ORACLE)
+        row["seconds"] = time.perf_counter() - started
+        row["ari"] = adjusted_rand(labels, predicted)
+        row["n_clusters_pred"] = int(np.unique(predicted).size)
+        row["keras_backend"] = common.keras_backend()
     else:
         from mocap_seq2seq.embedding import embed_sequence
         from mocap_seq2seq.model.training import load_run
@@ -177,6 +199,8 @@ def _jobs(args: argparse.Namespace) -> list[tuple[str, str, str, int]]:
             jobs += [("segment", "auto", ORACLE, size), ("segment", "auto", AUTO, size)]
         if "embed" in stages:
             jobs.append(("embed", "", "", size))
+        if "pipeline" in stages:
+            jobs += [("pipeline", "auto", ORACLE, size), ("pipeline", "auto", AUTO, size)]
     return jobs
 
 
@@ -238,6 +262,14 @@ def _one_hour(rows: list[dict[str, str]]) -> list[str]:
             f"{embed_s + segment_s:.1f} s (goal 120 s; segmentation goal 30 s), "
             f"peak {peak:.0f} MB (goal 2,000 MB)."
         )
+        whole = at.get(("pipeline", k_mode))
+        if whole is not None:
+            lines.append(
+                f"  The whole pipeline on the decoder states (imports and model loading "
+                f"included): {common.to_float(whole['seconds']):.1f} s, peak "
+                f"{common.to_float(whole['peak_mb']):.0f} MB, "
+                f"ARI {common.to_float(whole['ari']):.3f}."
+            )
     if lines:
         lines = [
             "One hour of capture (432,000 frames at 120 fps), against the goals:",
@@ -332,7 +364,7 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="measure the rows not yet in scale.csv")
     run_parser.add_argument("--sizes", default=",".join(str(size) for size in SIZES))
-    run_parser.add_argument("--stages", default="segment,embed")
+    run_parser.add_argument("--stages", default="segment,embed,pipeline")
     run_parser.add_argument("--with-before", action="store_true", help="the exact search at 6e4")
     run_parser.add_argument("--with-million", action="store_true", help="add 10^6 frames")
     commands.add_parser("summarize", help="write scale.md from scale.csv")
