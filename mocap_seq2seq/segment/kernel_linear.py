@@ -354,12 +354,17 @@ def most_segments(candidates: np.ndarray, n_points: int, min_size: int) -> int:
     return count
 
 
-def _with_grid(candidates: np.ndarray, n_points: int, min_size: int) -> np.ndarray:
+def _with_grid(candidates: np.ndarray, n_points: int, min_size: int, n_segments: int) -> np.ndarray:
     """``candidates`` and an even grid, for more segments of ``min_size`` than they allow.
 
-    The grid alone allows about ``min(n_points // min_size, MAX_CANDIDATES)`` segments.
+    The grid has at most about :data:`MAX_CANDIDATES` points, unless that
+    cannot hold ``n_segments``: then it is as fine as they need (a grid of
+    spacing ``s`` holds ``n_points // s`` segments; ``n_segments`` is at most
+    ``n_points // min_size``), and the programme's time grows as their square.
     """
     spacing = max(min_size, -(-n_points // MAX_CANDIDATES))
+    if n_points // spacing < n_segments:
+        spacing = max(min_size, n_points // n_segments)
     return np.union1d(candidates, np.arange(spacing, n_points, spacing))
 
 
@@ -409,7 +414,7 @@ def linear_change_points(
     candidates = candidate_change_points(sums, window)
     if n_segments is not None and most_segments(candidates, n_points, min_size) < n_segments:
         # Known before the programme runs: no need to run it on too few candidates.
-        candidates = _with_grid(candidates, n_points, min_size)
+        candidates = _with_grid(candidates, n_points, min_size, n_segments)
     costs, parents = restricted_change_points(sums, candidates, max_segments, min_size)
     if n_segments is None:
         counts = np.arange(1, max_segments + 1)
@@ -419,7 +424,7 @@ def linear_change_points(
     else:
         chosen = n_segments
     if not np.isfinite(costs[chosen - 1]):
-        candidates = _with_grid(candidates, n_points, min_size)
+        candidates = _with_grid(candidates, n_points, min_size, chosen)
         costs, parents = restricted_change_points(sums, candidates, max_segments, min_size)
     change = backtrack(parents, chosen)
     change = refine_change_points(sums, change, min_size, radius=window)
