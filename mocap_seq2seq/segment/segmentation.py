@@ -39,7 +39,7 @@ from mocap_seq2seq.segment.names import SEGMENTER_HELP
 DEFAULT_MAX_CLUSTERS = 10
 
 
-def check_frames(X: Any, owner: str) -> np.ndarray:
+def check_frames(X: Any, owner: str, keep_float32: bool = False) -> np.ndarray:
     """Return ``X`` as a finite float64 array of shape ``(n_frames, n_features)``.
 
     :func:`mocap_seq2seq.validation.check_frames`, with messages that name
@@ -50,6 +50,7 @@ def check_frames(X: Any, owner: str) -> np.ndarray:
     Args:
         X: frames, shape ``(n_frames, n_features)``.
         owner: name used in error messages (the estimator's class name).
+        keep_float32: float32 frames stay float32 (no float64 copy). Defaults to False.
 
     Example:
     >>> check_frames([[0, 1], [2, 3]], "KMeansFrames").dtype
@@ -59,6 +60,7 @@ def check_frames(X: Any, owner: str) -> np.ndarray:
         X,
         name=f"The frames given to {owner}",
         fix="Fill or drop the broken frames before segmenting.",
+        keep_float32=keep_float32,
     )
 
 
@@ -155,6 +157,10 @@ class Segmenter(BaseEstimator):
     ``n_clusters_`` unless ``_fit`` set it.
     """
 
+    #: Whether ``_fit`` takes float32 frames as they are (reducing them in float64
+    #: itself), which spares a float64 copy of all the frames.
+    _keeps_float32 = False
+
     def _validate_params(self, n_frames: int) -> None:
         _check_int(
             getattr(self, "n_clusters", None),
@@ -172,7 +178,7 @@ class Segmenter(BaseEstimator):
 
     def fit(self, X: Any, y: Any = None) -> Segmenter:
         """Segment the frames ``X``, shape ``(n_frames, n_features)``; ``y`` is ignored."""
-        frames = check_frames(X, type(self).__name__)
+        frames = check_frames(X, type(self).__name__, keep_float32=self._keeps_float32)
         self._validate_params(frames.shape[0])
         self.n_features_in_ = int(frames.shape[1])
         labels = relabel_by_first_appearance(self._fit(frames))
@@ -350,7 +356,18 @@ def block_means(X: np.ndarray, step: int) -> np.ndarray:
     """
     n_frames = X.shape[0]
     starts = np.arange(0, n_frames, step)
-    sums = np.add.reduceat(X, starts, axis=0)
+    # Summed in float64 whatever the input's float type, a few thousand blocks
+    # at a time: reduceat casts all it is given, so float32 frames cost one
+    # chunk's float64 copy, not one of the whole sequence, and give the same
+    # block means as that copy would.
+    sums = np.empty((starts.size, X.shape[1]))
+    chunk = 4096
+    for first in range(0, starts.size, chunk):
+        begin = starts[first]
+        end = starts[first + chunk] if first + chunk < starts.size else n_frames
+        sums[first : first + chunk] = np.add.reduceat(
+            X[begin:end], starts[first : first + chunk] - begin, axis=0, dtype=np.float64
+        )
     counts = np.diff(np.append(starts, n_frames))
     return sums / counts[:, None]
 
@@ -571,6 +588,8 @@ class KernelSegmenter(Segmenter):
     >>> adjusted_rand(motion.labels, model.fit_predict(motion.frames)) > 0.9
     True
     """
+
+    _keeps_float32 = True  # it only reads block means, summed in float64
 
     def __init__(
         self,
