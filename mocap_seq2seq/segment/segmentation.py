@@ -488,14 +488,6 @@ def segment_distances(gram: np.ndarray, starts: np.ndarray, ends: np.ndarray) ->
     return np.sqrt(squared)
 
 
-def _cluster_distances(distances: np.ndarray, n_clusters: int, method: str) -> np.ndarray:
-    n = distances.shape[0]
-    if n_clusters >= n:
-        return np.arange(n)
-    tree = linkage(squareform(distances, checks=False), method=method)
-    return fcluster(tree, t=n_clusters, criterion="maxclust") - 1
-
-
 def kernel_ward_merges(
     distances: np.ndarray, weights: np.ndarray, labels: np.ndarray, n_clusters: int
 ) -> np.ndarray:
@@ -567,24 +559,59 @@ def kernel_ward_merges(
     return result.astype(np.int64)
 
 
-def _given_clusters(
+def cluster_segments(
     distances: np.ndarray,
     weights: np.ndarray,
-    n_clusters: int,
-    method: str,
-    threshold: float,
-    forced_merges: str,
+    n_clusters: int | None,
+    *,
+    linkage_method: str = "average",
+    distance_threshold: float = 0.5,
+    forced_merges: str = "ward",
 ) -> np.ndarray:
-    """Cluster of every segment when K is given (see ``KernelSegmenter``, step 4)."""
+    """Cluster of every segment, as :class:`KernelSegmenter` merges them (its steps 4 and 5).
+
+    Agglomerative clustering of the segments by their MMD; without
+    ``n_clusters`` the tree is cut at ``distance_threshold``. With it, the
+    merges below the threshold come first; if they leave more than
+    ``n_clusters`` clusters the rest are forced by ``forced_merges``:
+    ``"ward"`` by the least rise in kernel cost (:func:`kernel_ward_merges`),
+    ``"linkage"`` by cutting the same tree at ``n_clusters``. If they leave
+    fewer, the tree is cut at ``n_clusters``.
+
+    Args:
+        distances: MMD between segments, ``(n_segments, n_segments)``.
+        weights: points (or frames) in every segment, ``(n_segments,)``.
+        n_clusters: how many clusters, or ``None`` for the threshold alone.
+        linkage_method: one of :data:`SEGMENT_LINKAGES`. Defaults to ``"average"``.
+        distance_threshold: MMD under which merges are supported. Defaults to 0.5.
+        forced_merges: one of :data:`FORCED_MERGES`. Defaults to ``"ward"``.
+
+    Returns:
+        ``(n_segments,)`` cluster of every segment.
+
+    Example:
+    >>> distances = np.array([[0.0, 0.6, 0.9, 0.9], [0.6, 0.0, 0.9, 0.9],
+    ...                       [0.9, 0.9, 0.0, 0.8], [0.9, 0.9, 0.8, 0.0]])
+    >>> weights = np.array([100, 100, 10, 10])
+    >>> cluster_segments(distances, weights, None).tolist()
+    [0, 1, 2, 3]
+    >>> cluster_segments(distances, weights, 3).tolist()
+    [0, 1, 2, 2]
+    >>> cluster_segments(distances, weights, 3, forced_merges="linkage").tolist()
+    [0, 0, 1, 2]
+    """
     n = distances.shape[0]
-    if n_clusters >= n:
+    if n == 1:
+        return np.zeros(1, dtype=np.int64)
+    if n_clusters is not None and n_clusters >= n:
         return np.arange(n)
-    if forced_merges == "ward":
-        tree = linkage(squareform(distances, checks=False), method=method)
-        supported = fcluster(tree, t=threshold, criterion="distance") - 1
-        if np.unique(supported).size > n_clusters:
-            return kernel_ward_merges(distances, weights, supported, n_clusters)
-    return _cluster_distances(distances, n_clusters, method)
+    tree = linkage(squareform(distances, checks=False), method=linkage_method)
+    supported = fcluster(tree, t=distance_threshold, criterion="distance") - 1
+    if n_clusters is None:
+        return supported
+    if forced_merges == "ward" and np.unique(supported).size > n_clusters:
+        return kernel_ward_merges(distances, weights, supported, n_clusters)
+    return fcluster(tree, t=n_clusters, criterion="maxclust") - 1
 
 
 #: Linkages for clustering segments by their kernel distance (scipy names).
@@ -802,21 +829,14 @@ class KernelSegmenter(Segmenter):
         self.cap_reached_ = bool(
             self.n_segments is None and starts.size == max_segments and max_segments < largest
         )
-        if self.n_clusters is None:
-            if starts.size == 1:
-                segment_labels = np.zeros(1, dtype=np.int64)
-            else:
-                tree = linkage(squareform(distances, checks=False), method=self.linkage)
-                segment_labels = fcluster(tree, t=self.distance_threshold, criterion="distance") - 1
-        else:
-            segment_labels = _given_clusters(
-                distances,
-                ends - starts,
-                self.n_clusters,
-                self.linkage,
-                self.distance_threshold,
-                self.forced_merges,
-            )
+        segment_labels = cluster_segments(
+            distances,
+            ends - starts,
+            self.n_clusters,
+            linkage_method=self.linkage,
+            distance_threshold=self.distance_threshold,
+            forced_merges=self.forced_merges,
+        )
         # Kept for inspection and for other read-outs of the same segments
         # (bench/automatic_k.py compares ways of choosing K on them).
         self.segment_frames_ = np.stack(
