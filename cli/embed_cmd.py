@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +10,9 @@ import typer
 
 from mocap_cli.console import console
 from mocap_cli.options import Actions, DataDir, DataFile, Overwrite, SequenceName, Trial
+from mocap_seq2seq.combination import COMBINATIONS, DEFAULT_COMBINATION
+
+Combination = Enum("Combination", {name: name for name in COMBINATIONS}, type=str)  # type: ignore[misc]
 
 
 def embed(
@@ -46,6 +50,15 @@ def embed(
             "the paper's code (uses the labels: not leakage-free).",
         ),
     ] = False,
+    combination: Annotated[
+        Combination,
+        typer.Option(
+            "--combination",
+            help="How an ensemble's member states become one embedding: "
+            + "; ".join(f"{item.name}: {item.help}" for item in COMBINATIONS.values())
+            + ".",
+        ),
+    ] = Combination[DEFAULT_COMBINATION],
     overwrite: Overwrite = False,
     data_dir: DataDir = None,
 ) -> None:
@@ -59,9 +72,9 @@ def embed(
     from mocap_cli.progress import window_progress
     from mocap_cli.sources import select_source
     from mocap_seq2seq.data.sources import source_from_description
-    from mocap_seq2seq.embedding import embed_sequence, write_embedding
+    from mocap_seq2seq.embedding import embed_run, write_embedding
     from mocap_seq2seq.errors import OutputExistsError
-    from mocap_seq2seq.model.training import load_run
+    from mocap_seq2seq.model.ensemble import load_members
 
     source = None
     if trial is not None or actions is not None or data is not None:
@@ -79,7 +92,7 @@ def embed(
         raise OutputExistsError(
             f"'{target}' already exists.", fix="Pass --overwrite to replace it."
         )
-    model, normalization, stored = load_run(run, best=best)
+    stored = load_members(run, best=best)[0].stored  # refuses an unfinished run first
     if source is None:
         source = source_from_description(stored.get("data", {}), data_dir)
     metadata = {
@@ -92,10 +105,11 @@ def embed(
         "train": stored.get("train", {}),
     }
     with window_progress("embedding") as report:
-        embedding = embed_sequence(
-            model,
-            normalization,
+        embedding = embed_run(
+            run,
             source.frames,
+            best=best,
+            combination=combination.value,
             segment_bounds=source.segment_bounds if paper_protocol else None,
             batch_size=batch_size,
             metadata=metadata,
@@ -103,6 +117,13 @@ def embed(
             progress=report,
         )
     write_embedding(target, embedding, overwrite=overwrite)
+    if embedding.agreement is not None:
+        members = embedding.metadata["ensemble"]["n_members"]
+        console.print(
+            f"Ensemble of {members} members, states combined by '{combination.value}'; "
+            f"mean agreement across members {float(embedding.agreement.mean()):.2f} "
+            "(stored per frame as /agreement)."
+        )
     console.print(
         f"[green]Wrote[/] {target}: {embedding.n_frames:,} frames x "
         f"{embedding.states.shape[1]} states ({int(embedding.filled.sum())} filled from neighbours)"

@@ -47,8 +47,13 @@ def train_with_progress(
     monitor_fn: Any,
     resume: bool,
     overwrite: bool,
+    n_members: int | None = None,
 ) -> Any:
-    """``training.train`` on a source, with a live bar: loss, steps/s, monitor, time left."""
+    """``training.train`` on a source, with a live bar: loss, steps/s, monitor, time left.
+
+    With ``n_members`` (or resuming an ensemble folder), ``train_ensemble``
+    instead: the bar starts again for each member.
+    """
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -90,17 +95,27 @@ def train_with_progress(
                 monitor="-" if step_report.monitor is None else f"{step_report.monitor:.3f}",
             )
 
-        return training.train(
-            config,
-            source.frames,
-            run_dir,
-            data=source.description,
-            segment_bounds=segment_bounds,
-            monitor=monitor_fn,
-            progress=report,
+        options = {
+            "data": source.description,
+            "segment_bounds": segment_bounds,
+            "monitor": monitor_fn,
+            "progress": report,
             # print, not console.log: the log's file:line column means nothing to a user
-            log=lambda message: progress.console.print(message, style="dim", highlight=False),
-            resume=resume,
-            overwrite=overwrite,
-            root_columns=source.root_columns,
+            "log": lambda message: progress.console.print(message, style="dim", highlight=False),
+            "resume": resume,
+            "overwrite": overwrite,
+            "root_columns": source.root_columns,
+        }
+        from mocap_seq2seq.model import ensemble
+
+        if n_members is None and not (resume and ensemble.is_ensemble(run_dir)):
+            return training.train(config, source.frames, run_dir, **options)
+
+        def on_member(index: int, total: int, member: Path) -> None:
+            first.clear()
+            progress.reset(task, total=config.steps, loss="-", rate="-", monitor="-")
+            progress.console.print(f"member {index + 1} of {total}: {member}", highlight=False)
+
+        return ensemble.train_ensemble(
+            config, source.frames, run_dir, n_members or 1, on_member=on_member, **options
         )

@@ -22,6 +22,7 @@ from mocap_cli.options import (
     Trial,
 )
 from mocap_cli.progress import train_with_progress
+from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.model import training
 from mocap_seq2seq.model.training import MODEL_TYPES, PRESETS
 
@@ -154,6 +155,15 @@ def train(
             show_default=False,
         ),
     ] = None,
+    ensemble: Annotated[
+        int | None,
+        typer.Option(
+            "--ensemble",
+            help="Train N models (seeds --seed .. --seed + N - 1) into one run folder "
+            "(member-0 .. member-<N-1>); `mocap embed` combines their states.",
+            show_default=False,
+        ),
+    ] = None,
     distribute: Annotated[
         bool,
         typer.Option(
@@ -172,9 +182,17 @@ def train(
     """
     from mocap_cli.backend import import_keras
     from mocap_seq2seq.data.sources import source_from_description
+    from mocap_seq2seq.model.ensemble import EnsembleResult, check_n_members, member_dirs
 
+    if ensemble is not None:
+        if resume is not None:
+            raise UsageError(
+                "--ensemble starts a new ensemble; a resume continues the run's own.",
+                fix="Drop --ensemble when resuming.",
+            )
+        ensemble = check_n_members(ensemble)
     if resume is not None:
-        stored = training.read_run_config(resume)
+        stored = training.read_run_config(member_dirs(resume)[0])
         source = source_from_description(stored.data, data_dir)
         config = stored.config if steps is None else stored.config.replace(steps=steps)
         monitor = stored.monitor  # a --no-monitor run stays without it
@@ -239,11 +257,15 @@ def train(
         monitor_fn,
         resume is not None,
         overwrite,
+        n_members=ensemble,
     )
     console.print(
         f"[green]Done[/] in {result.seconds:.0f} s: final loss {result.final_loss:.4f}. "
         f"Run folder: [bold]{escape(str(result.run_dir))}[/]"
     )
+    if isinstance(result, EnsembleResult):
+        console.print(f"{len(result.members)} members; `mocap embed` combines their states.")
+        return
     if result.history.get("forecast_ratio"):
         ratio = result.history["forecast_ratio"][-1]
         verdict = "better" if ratio < 1 else "[red]worse[/]"

@@ -16,11 +16,18 @@ Embedding files (HDF5, written atomically)::
     /states     float32 (n_frames, hidden_size)
     /filled     bool (n_frames,)
     /pca        float32 (n_frames, 3), the first three principal components
+    /agreement  float32 (n_frames,), optional: how much the members of a seed
+                ensemble agree at each frame, in [0, 1] (:func:`member_agreement`)
     /labels     int32 (n_frames,), optional ground truth (for evaluate only)
     /action_names, /tolerance_windows   names of the labels; earliest..latest
                 frames of each true boundary (for evaluate only)
     attrs       source (JSON: which sequence), paper_protocol, source_length,
-                target_length, run (the model it came from)
+                target_length, run (the model it came from); an ensemble's
+                metadata says ``ensemble``: members, member width, combination
+
+Seed ensembles (:mod:`mocap_seq2seq.model.ensemble`): :func:`embed_run` embeds
+the sequence with every member and combines their states by a
+:data:`COMBINATIONS` entry (default :data:`DEFAULT_COMBINATION`).
 """
 
 from __future__ import annotations
@@ -36,6 +43,12 @@ import h5py
 import numpy as np
 
 from mocap_seq2seq.atomic import atomic_path, pause_for_tests
+from mocap_seq2seq.combination import (
+    COMBINATIONS,
+    DEFAULT_COMBINATION,
+    combine_states,
+    member_agreement,
+)
 from mocap_seq2seq.errors import DataFileError, OutputExistsError, WindowError
 from mocap_seq2seq.labels import GroundTruth, WithGroundTruth
 from mocap_seq2seq.model.windows import tile_windows, windows_at
@@ -55,6 +68,8 @@ class Embedding(WithGroundTruth):
         states: ``(n_frames, hidden_size)`` float32.
         filled: ``(n_frames,)`` bool, frames that borrowed a neighbour's state.
         pca: ``(n_frames, 3)`` projection for figures.
+        agreement: ``(n_frames,)`` in [0, 1], the members' agreement at each
+            frame (seed ensembles only; :func:`member_agreement`).
         metadata: JSON-able description (sequence, run, protocol).
         truth: the sequence's ground truth when known (never used to embed),
             for evaluation; ``labels``, ``action_names`` and
@@ -66,6 +81,7 @@ class Embedding(WithGroundTruth):
     pca: np.ndarray
     metadata: dict[str, Any] = field(default_factory=dict)
     truth: GroundTruth | None = None
+    agreement: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
@@ -156,6 +172,8 @@ def write_embedding(
         handle.create_dataset("states", data=embedding.states, compression="gzip", shuffle=True)
         handle.create_dataset("filled", data=embedding.filled.astype(bool))
         handle.create_dataset("pca", data=embedding.pca.astype(np.float32))
+        if embedding.agreement is not None:
+            handle.create_dataset("agreement", data=embedding.agreement.astype(np.float32))
         if embedding.labels is not None:
             handle.create_dataset("labels", data=embedding.labels.astype(np.int32))
             names = np.array(embedding.action_names, dtype=h5py.string_dtype("utf-8"))
@@ -195,6 +213,7 @@ def read_embedding(path: str | os.PathLike[str]) -> Embedding:
                 filled=handle["filled"][()].astype(bool),
                 pca=handle["pca"][()],
                 metadata=json.loads(handle.attrs.get("metadata", "{}")),
+                agreement=handle["agreement"][()] if "agreement" in handle else None,
                 truth=None
                 if labels is None
                 else GroundTruth(
@@ -256,4 +275,76 @@ def embed_sequence(
         pca=principal_components(states),
         metadata=dict(metadata or {}),
         truth=truth,
+    )
+
+
+def embed_run(
+    run: str | os.PathLike[str],
+    frames: np.ndarray,
+    *,
+    best: bool = False,
+    combination: str = DEFAULT_COMBINATION,
+    batch_size: int = 256,
+    segment_bounds: np.ndarray | None = None,
+    metadata: dict[str, Any] | None = None,
+    truth: GroundTruth | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Embedding:
+    """Embed raw frames with a run folder's model, or with every member of an ensemble.
+
+    A plain run gives :func:`embed_sequence`'s embedding. An ensemble
+    (:mod:`mocap_seq2seq.model.ensemble`) embeds the frames with each member,
+    combines the states by ``combination`` and adds the members' per-frame
+    :func:`member_agreement`; its metadata says ``ensemble`` (members, seeds,
+    member width, combination) and ``train`` is the first member's config.
+    """
+    from mocap_seq2seq.model.ensemble import is_ensemble, load_members
+
+    if combination not in COMBINATIONS:
+        combine_states([], combination)  # raises the one message for an unknown name
+    members = load_members(run, best=best)
+    metadata = dict(metadata or {})
+    metadata.setdefault("train", members[0].stored.get("train", {}))
+    if not is_ensemble(run):
+        member = members[0]
+        return embed_sequence(
+            member.model,
+            member.normalization,
+            frames,
+            batch_size=batch_size,
+            segment_bounds=segment_bounds,
+            metadata=metadata,
+            truth=truth,
+            progress=progress,
+        )
+    member_states, filled = [], None
+    for index, member in enumerate(members):
+
+        def member_progress(done: int, total: int, offset: int = index) -> None:
+            if progress is not None:
+                progress(offset * total + done, len(members) * total)
+
+        states, filled = embed_frames(
+            member.model,
+            member.normalization.transform(frames),
+            batch_size=batch_size,
+            segment_bounds=segment_bounds,
+            progress=member_progress,
+        )
+        member_states.append(states)
+    combined = combine_states(member_states, combination)
+    target_length = int(members[0].stored.get("model", {}).get("target_length", 25))
+    metadata["ensemble"] = {
+        "n_members": len(members),
+        "seeds": [int(member.stored.get("train", {}).get("seed", -1)) for member in members],
+        "member_width": [int(states.shape[1]) for states in member_states],
+        "combination": combination,
+    }
+    return Embedding(
+        states=combined,
+        filled=filled,
+        pca=principal_components(combined),
+        metadata=metadata,
+        truth=truth,
+        agreement=member_agreement(member_states, exclude=target_length),
     )

@@ -381,7 +381,7 @@ def train(
         raise UsageError("keep_best needs a monitor.", fix="Drop --no-monitor.")
     check_batch_size(config.batch_size)
     if not resume:  # only once the inputs are known good: no empty run folder on bad input
-        _make_run_folder(run)
+        make_run_folder(run)
     with hold_lock(run, what="Run folder"):
         return _train_locked(
             config,
@@ -583,7 +583,7 @@ def _check_resumable(run: Path, digest: str) -> StoredRun:
     return stored
 
 
-def _make_run_folder(run: Path) -> None:
+def make_run_folder(run: Path) -> None:
     """Create ``run`` (refusing a file in its place) so that it can be locked."""
     if run.exists() and not run.is_dir():
         raise UsageError(
