@@ -20,6 +20,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+import time
+from dataclasses import dataclass
 
 import common
 import numpy as np
@@ -81,6 +83,298 @@ def train_all(trials: tuple[str, ...], seeds: tuple[int, ...]) -> None:
             common.log(f"trial {trial} seed {seed}: states ready")
 
 
+# ----------------------------------------------------------------------------- scoring
+
+RESULTS_CSV = common.RESULTS_DIR / "ensembles.csv"
+RESULTS_MD = common.RESULTS_DIR / "ensembles.md"
+KEY = ("trial", "variant", "k_mode")
+COLUMNS = (
+    *KEY,
+    "family",
+    "repeat",
+    "seeds",
+    "ari",
+    "accuracy",
+    "n_clusters_pred",
+    "n_segments_pred",
+    "n_actions_true",
+    "n_segments_true",
+    "dim",
+    "mean_agreement",
+    "segment_seconds",
+    "machine",
+    "finished",
+)
+ORACLE, AUTO = "oracle", "automatic"
+#: How N members' states become one segmentation (the rows of the comparison).
+FAMILIES = ("single", "concat", "kernel-mean", "consensus")
+
+
+def cached_states(trial: str, seed: int) -> np.ndarray | None:
+    """A trained member's states if the training stage has produced them, else None."""
+    folder = "seed-0-pretrained" if seed == 0 else f"seed-{seed}"
+    path = ENSEMBLE_DIR / f"trial-{trial}" / folder / common.STATES_FILE
+    if seed == 0 and not path.is_file():
+        path = ENSEMBLE_DIR / f"trial-{trial}" / "seed-0" / common.STATES_FILE
+    return np.load(path) if path.is_file() else None
+
+
+def _segment(features, labels, oracle: bool, frame_rate: float, groups=None):
+    from mocap_seq2seq.pipeline import oracle_parameters
+    from mocap_seq2seq.segment.segmentation import KernelSegmenter
+
+    parameters = oracle_parameters(labels, "kernel") if oracle else {}
+    segmenter = KernelSegmenter(frame_rate=frame_rate, feature_groups=groups, **parameters)
+    return segmenter.fit(features)
+
+
+def _consensus_features(member_labels: list[np.ndarray]) -> np.ndarray:
+    """Members' frame labels as one-hot columns, each member scaled to norm 1/sqrt(N).
+
+    A Gaussian kernel on these is a monotone function of the co-association
+    (the fraction of members that put two frames in one cluster), since
+    ``|x - y|^2 = 2 (1 - co-association)``: the kernel segmenter on them is
+    a consensus clustering of the N segmentations.
+    """
+    columns = []
+    for labels in member_labels:
+        values = np.unique(labels)
+        columns.append((labels[:, None] == values[None, :]).astype(np.float32))
+    return np.hstack(columns) / np.sqrt(len(member_labels))
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One (trial, K mode) of the scoring: what every row of it shares."""
+
+    trial: str
+    k_mode: str
+    labels: np.ndarray
+    frame_rate: float
+    n_actions: int
+    n_segments: int
+    machine: str
+
+    @property
+    def oracle(self) -> bool:
+        return self.k_mode == ORACLE
+
+
+def score_row(
+    results: common.ResultsCSV,
+    cell: Cell,
+    variant: str,
+    family: str,
+    repeat: str,
+    seeds: tuple[int, ...],
+    features: np.ndarray,
+    groups: tuple[int, ...] | None = None,
+    agreement: float | None = None,
+) -> None:
+    """Segment ``features`` and append the row, unless it is already in the CSV."""
+    from mocap_seq2seq.segment.metrics import adjusted_rand, hungarian_accuracy
+
+    base = {"trial": cell.trial, "variant": variant, "k_mode": cell.k_mode}
+    if base in results:
+        return
+    started = time.perf_counter()
+    fitted = _segment(features, cell.labels, cell.oracle, cell.frame_rate, groups)
+    seconds = time.perf_counter() - started
+    predicted = fitted.frame_labels_
+    ari = adjusted_rand(cell.labels, predicted)
+    results.append(
+        {
+            **base,
+            "family": family,
+            "repeat": repeat,
+            "seeds": "+".join(str(seed) for seed in seeds),
+            "ari": ari,
+            "accuracy": hungarian_accuracy(cell.labels, predicted),
+            "n_clusters_pred": fitted.n_clusters_,
+            "n_segments_pred": fitted.n_segments_,
+            "n_actions_true": cell.n_actions,
+            "n_segments_true": cell.n_segments,
+            "dim": features.shape[1],
+            "mean_agreement": agreement,
+            "segment_seconds": seconds,
+            "machine": cell.machine,
+            "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+    )
+    common.log(f"trial {cell.trial} {cell.k_mode} {variant}: ARI {ari:.3f}")
+
+
+def score_all(trials: tuple[str, ...]) -> None:
+    """Score every variant whose members are trained; rerun later to add the rest."""
+    from mocap_seq2seq.combination import member_agreement, scaled_concatenation
+    from mocap_seq2seq.data.sources import trial_source
+
+    results = common.ResultsCSV(RESULTS_CSV, COLUMNS, KEY)
+    machine = common.machine_string()
+    for trial in trials:
+        source = trial_source(trial)
+        n_actions, n_segments = common.oracle_counts(source.labels)
+        states = {seed: cached_states(trial, seed) for seed in SEEDS}
+        poses = common.raw_features(source.frames)
+        agreements: dict[str, float] = {}
+        for k_mode in (ORACLE, AUTO):
+            cell = Cell(
+                trial, k_mode, source.labels, source.frame_rate, n_actions, n_segments, machine
+            )
+            score_row(results, cell, "poses", "poses", "", (), poses)
+            for seed in SEEDS:
+                if states[seed] is not None:
+                    score_row(results, cell, f"seed-{seed}", "single", "", (seed,), states[seed])
+            member_labels: dict[int, np.ndarray] = {}
+            for repeat, seeds in REPEATS.items():
+                members = [states[seed] for seed in seeds]
+                if any(member is None for member in members):
+                    continue
+                combined = scaled_concatenation(members)
+                widths = tuple(member.shape[1] for member in members)
+                concat = f"concat-{repeat}"
+                if {"trial": trial, "variant": concat, "k_mode": k_mode} not in results:
+                    if repeat not in agreements:
+                        agreements[repeat] = float(member_agreement(members).mean())
+                    score_row(
+                        results,
+                        cell,
+                        concat,
+                        "concat",
+                        repeat,
+                        seeds,
+                        combined,
+                        agreement=agreements[repeat],
+                    )
+                score_row(
+                    results,
+                    cell,
+                    f"kernel-mean-{repeat}",
+                    "kernel-mean",
+                    repeat,
+                    seeds,
+                    combined,
+                    widths,
+                )
+                variant = f"consensus-{repeat}"
+                if {"trial": trial, "variant": variant, "k_mode": k_mode} in results:
+                    continue
+                for seed in seeds:
+                    if seed not in member_labels:
+                        member_labels[seed] = _segment(
+                            states[seed], source.labels, cell.oracle, source.frame_rate
+                        ).frame_labels_
+                consensus = _consensus_features([member_labels[seed] for seed in seeds])
+                score_row(results, cell, variant, "consensus", repeat, seeds, consensus)
+
+
+# ----------------------------------------------------------------------------- summary
+
+
+def write_summary(command: str) -> None:
+    from mocap_seq2seq.atomic import write_text
+
+    rows = common.read_rows(RESULTS_CSV)
+    ari = {(r["trial"], r["variant"], r["k_mode"]): common.to_float(r["ari"]) for r in rows}
+    trials = sorted({r["trial"] for r in rows})
+    lines = [
+        "# Seed ensembles on subject 86",
+        "",
+        "Written by `bench/ensembles.py` from `ensembles.csv`. The default config",
+        "(`PRESETS['default']`: GRU 256, 1000 steps, slowness 3), seeds 0..5 on each",
+        "subject-86 trial; seed 0 is the shipped `pretrained/trial-NN`. Every row is the",
+        "toolkit's kernel segmenter (leakage-free); oracle = told the true numbers of",
+        "actions and segments, automatic = told neither. Ensembles of three: repeat A =",
+        "seeds 0-2, repeat B = seeds 3-5 (independent models).",
+        "",
+        "* **concat**: each member's states scaled by its total standard deviation, concatenated",
+        "  (one Gaussian kernel on the concatenation = the product of the members' kernels).",
+        "* **kernel-mean**: the mean of the members' Gaussian kernels, each with its own median",
+        "  width (`KernelSegmenter(feature_groups=...)`).",
+        "* **consensus**: each member segmented alone (same K mode), then the kernel segmenter",
+        "  on the members' one-hot labels: a kernel of their co-association matrix.",
+        "",
+        f"Machine: {common.machine_string()}. Command: `{command}` (with",
+        "`OMP_NUM_THREADS=1 nice -n 5`). Trials scored: "
+        + (", ".join(trials) if trials else "none")
+        + ".",
+        "",
+    ]
+    header = [
+        "features",
+        "K",
+        "mean ARI",
+        "repeat A",
+        "repeat B",
+        "max spread A-B per trial",
+        "trials with spread <= 0.05",
+        "wins vs poses (A, B)",
+    ]
+    table = []
+    for k_mode in (ORACLE, AUTO):
+        pose = {t: ari.get((t, "poses", k_mode), float("nan")) for t in trials}
+        table.append(
+            ["raw poses", k_mode, f"{np.nanmean(list(pose.values())):.3f}", "", "", "", "", ""]
+        )
+        pairs = {"single": [(f"seed-{a}", f"seed-{b}") for a, b in zip((0, 1, 2), (3, 4, 5))]}
+        for family in ("concat", "kernel-mean", "consensus"):
+            pairs[family] = [(f"{family}-A", f"{family}-B")]
+        for family, variant_pairs in pairs.items():
+            means_a, means_b, spreads, within, wins_a, wins_b, complete = [], [], [], 0, 0, 0, 0
+            for first, second in variant_pairs:
+                for trial in trials:
+                    a = ari.get((trial, first, k_mode), float("nan"))
+                    b = ari.get((trial, second, k_mode), float("nan"))
+                    means_a.append(a)
+                    means_b.append(b)
+                    if np.isfinite(a) and np.isfinite(b):
+                        complete += 1
+                        spreads.append(abs(a - b))
+                        within += abs(a - b) <= 0.05
+                    wins_a += bool(a > pose[trial])
+                    wins_b += bool(b > pose[trial])
+            n_pairs = len(variant_pairs)
+            label = "single model (pairs 0/3, 1/4, 2/5)" if family == "single" else family
+            table.append(
+                [
+                    label,
+                    k_mode,
+                    f"{np.nanmean(means_a + means_b):.3f}" if complete else "–",
+                    f"{np.nanmean(means_a):.3f}" if np.isfinite(means_a).any() else "–",
+                    f"{np.nanmean(means_b):.3f}" if np.isfinite(means_b).any() else "–",
+                    f"{max(spreads):.3f}" if spreads else "–",
+                    f"{within}/{complete}" if complete else "–",
+                    f"{wins_a / n_pairs:.1f}, {wins_b / n_pairs:.1f} of {len(trials)}"
+                    if complete
+                    else "–",
+                ]
+            )
+    lines.append(common.markdown_table(header, table))
+    lines += [
+        "",
+        "For the single models, repeat A is seeds 0, 1, 2 and repeat B seeds 3, 4, 5: the",
+        "spread and win columns pair seed 0 with 3, 1 with 4, 2 with 5 (win counts averaged",
+        "over the three pairs).",
+        "",
+        "## ARI per trial",
+        "",
+    ]
+    variants = ["poses", *[f"seed-{s}" for s in SEEDS]]
+    variants += [f"{f}-{r}" for f in ("concat", "kernel-mean", "consensus") for r in REPEATS]
+    for k_mode in (ORACLE, AUTO):
+        lines += [f"### {k_mode}", ""]
+        body = [
+            [t, *[_cell(ari.get((t, v, k_mode), float("nan"))) for v in variants]] for t in trials
+        ]
+        lines += [common.markdown_table(["trial", *variants], body), ""]
+    write_text(RESULTS_MD, "\n".join(lines) + "\n")
+    common.log(f"wrote {RESULTS_MD}")
+
+
+def _cell(value: float) -> str:
+    return f"{value:.2f}" if np.isfinite(value) else "–"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", choices=("train", "score", "all"), default="all")
@@ -91,9 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.stage in ("train", "all"):
         train_all(trials, seeds)
     if args.stage in ("score", "all"):
-        from ensembles_score import score_all  # noqa: PLC0415 - written after training started
-
-        score_all(trials, seeds)
+        score_all(trials)
+        write_summary(command=" ".join(["python", "bench/ensembles.py", *(argv or sys.argv[1:])]))
     return 0
 
 

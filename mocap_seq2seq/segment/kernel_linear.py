@@ -393,6 +393,7 @@ def linear_change_points(
     penalty: float,
     min_segments: int = 1,
     random_state: int = 0,
+    feature_groups: list[slice] | None = None,
 ) -> LinearSegments:
     """Segments of ``points`` by the kernel cost, linear in time and memory.
 
@@ -406,10 +407,18 @@ def linear_change_points(
         penalty: see ``n_segments``.
         min_segments: fewest segments the penalty may choose.
         random_state: seed of the samples (bandwidth and landmarks).
+        feature_groups: column groups of ``points``; the kernel is then the mean
+            of one Gaussian kernel per group, each with its own median width
+            (its feature maps side by side, each scaled by ``1 / sqrt(groups)``).
     """
     n_points = points.shape[0]
-    scale = bandwidth**2 * sampled_median_sq_distance(points, random_state=random_state)
-    sums = FeatureSums(nystroem_features(points, scale, random_state=random_state))
+    maps = []
+    for group in feature_groups or [slice(None)]:
+        part = points[:, group]
+        scale = bandwidth**2 * sampled_median_sq_distance(part, random_state=random_state)
+        maps.append(nystroem_features(part, scale, random_state=random_state))
+    features = maps[0] if len(maps) == 1 else np.hstack(maps) / np.sqrt(len(maps))
+    sums = FeatureSums(features)
     window = max(min_size, 3)
     candidates = candidate_change_points(sums, window)
     if n_segments is not None and most_segments(candidates, n_points, min_size) < n_segments:

@@ -401,6 +401,42 @@ def rbf_gram(points: np.ndarray, bandwidth: float = 1.0) -> np.ndarray:
     return np.exp(-distances / (bandwidth**2 * median))
 
 
+def mean_rbf_gram(
+    points: np.ndarray, groups: list[slice] | None, bandwidth: float = 1.0
+) -> np.ndarray:
+    """The mean of one :func:`rbf_gram` per column group, each with its own median width.
+
+    For feature sets of different kinds or origins (the members of a seed
+    ensemble, decoder states and poses): each gets the width that suits it
+    and an equal say, where one kernel on the concatenation would multiply
+    their kernels at one common width.
+
+    Example:
+    >>> points = np.array([[0.0, 0.0], [1.0, 10.0]])
+    >>> mean_rbf_gram(points, [slice(0, 1), slice(1, 2)]).round(3)
+    array([[1.   , 0.368],
+           [0.368, 1.   ]])
+    """
+    if not groups:
+        return rbf_gram(points, bandwidth)
+    return np.mean([rbf_gram(points[:, group], bandwidth) for group in groups], axis=0)
+
+
+def group_slices(widths: Any, n_features: int, owner: str) -> list[slice] | None:
+    """Consecutive column slices of ``widths`` (which must add up to ``n_features``)."""
+    if widths is None:
+        return None
+    widths = [int(width) for width in widths]
+    if not widths or min(widths) < 1 or sum(widths) != n_features:
+        raise UsageError(
+            f"The 'feature_groups' of {owner} must be positive widths adding up to the "
+            f"{n_features} features. Got {widths}.",
+            fix="Pass the widths of the feature sets side by side in the frames, or None.",
+        )
+    edges = np.cumsum([0, *widths])
+    return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+
+
 class _KernelSums:
     """Constant-time sums of rectangular blocks of a Gram matrix (2-D prefix sums)."""
 
@@ -714,6 +750,10 @@ class KernelSegmenter(Segmenter):
             ``distance_threshold``, one of :data:`FORCED_MERGES` (step 5). Defaults to ``"ward"``.
         search: ``"auto"``, ``"exact"`` or ``"linear"`` (above). Defaults to ``"auto"``.
         frame_rate: frames per second, to turn the segment cap into a rate. Defaults to 120.
+        feature_groups: widths of column groups of ``X`` (e.g. ``(256, 256, 256)``
+            for a three-member seed ensemble); the kernel is then the mean of one
+            Gaussian kernel per group, each with its own median width
+            (:func:`mean_rbf_gram`). ``None``: one kernel on all columns. Defaults to ``None``.
         segments_per_minute: the cap on automatic segments as a rate: at most
             ``max(50, segments_per_minute x minutes)``. Defaults to 10.
 
@@ -748,6 +788,7 @@ class KernelSegmenter(Segmenter):
         search: str = "auto",
         frame_rate: float = 120.0,
         segments_per_minute: float = 10.0,
+        feature_groups: tuple[int, ...] | None = None,
     ):
         self.n_clusters = n_clusters
         self.n_segments = n_segments
@@ -761,6 +802,7 @@ class KernelSegmenter(Segmenter):
         self.search = search
         self.frame_rate = frame_rate
         self.segments_per_minute = segments_per_minute
+        self.feature_groups = feature_groups
 
     def _validate_params(self, n_frames: int) -> None:
         super()._validate_params(n_frames)
@@ -807,6 +849,7 @@ class KernelSegmenter(Segmenter):
 
     def _fit(self, X: np.ndarray) -> np.ndarray:
         n_frames = X.shape[0]
+        groups = group_slices(self.feature_groups, X.shape[1], type(self).__name__)
         # Short sequences: keep at least two blocks and one block per cluster.
         step = max(1, min(self.step, n_frames // max(2, self.n_clusters or 2)))
         points = block_means(X, step)
@@ -833,10 +876,11 @@ class KernelSegmenter(Segmenter):
                 n_segments=max_segments if self.n_segments is not None else None,
                 penalty=self.penalty,
                 min_segments=low,
+                feature_groups=groups,
             )
             starts, ends, distances = found.starts, found.ends, found.distances
         else:
-            gram = rbf_gram(points, self.bandwidth)
+            gram = mean_rbf_gram(points, groups, self.bandwidth)
             costs, all_boundaries = kernel_change_points(gram, max_segments, min_size)
             if self.n_segments is not None:
                 n_segments = max_segments
