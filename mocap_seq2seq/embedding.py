@@ -298,14 +298,42 @@ def embed_run(
     :func:`member_agreement`; its metadata says ``ensemble`` (members, seeds,
     member width, combination) and ``train`` is the first member's config.
     """
-    from mocap_seq2seq.model.ensemble import is_ensemble, load_members
+    from mocap_seq2seq.model.ensemble import load_members
 
     if combination not in COMBINATIONS:
         combine_states([], combination)  # raises the one message for an unknown name
-    members = load_members(run, best=best)
+    return embed_members(
+        load_members(run, best=best),
+        frames,
+        combination=combination,
+        batch_size=batch_size,
+        segment_bounds=segment_bounds,
+        metadata=metadata,
+        truth=truth,
+        progress=progress,
+    )
+
+
+def embed_members(
+    members: list[Any],
+    frames: np.ndarray,
+    *,
+    combination: str = DEFAULT_COMBINATION,
+    batch_size: int = 256,
+    segment_bounds: np.ndarray | None = None,
+    metadata: dict[str, Any] | None = None,
+    truth: GroundTruth | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    normalized: np.ndarray | None = None,
+) -> Embedding:
+    """:func:`embed_run` on members loaded already (by ``ensemble.load_members``).
+
+    One member is a plain run (no agreement, no ``ensemble`` metadata);
+    ``normalized`` may pass the frames normalised by a single member.
+    """
     metadata = dict(metadata or {})
     metadata.setdefault("train", members[0].stored.get("train", {}))
-    if not is_ensemble(run):
+    if len(members) == 1:
         member = members[0]
         return embed_sequence(
             member.model,
@@ -316,6 +344,7 @@ def embed_run(
             metadata=metadata,
             truth=truth,
             progress=progress,
+            normalized=normalized,
         )
     member_states, filled = [], None
     for index, member in enumerate(members):

@@ -287,6 +287,20 @@ def compare_sequence(
         batch_size=batch_size,
         progress=progress,
     )
+    return compare_embedding(source, embedding, normalized, name=name)
+
+
+def compare_embedding(
+    source: SequenceSource,
+    embedding: Embedding,
+    normalized: np.ndarray,
+    *,
+    name: str | None = None,
+) -> Comparison:
+    """:func:`compare_sequence` from an embedding made already (one model or an ensemble).
+
+    ``normalized`` are the raw poses normalised as in training, for the raw-pose rows.
+    """
     automatic = segment_embedding(embedding, sequence=source.name)
     if source.labels is None:
         return Comparison(name or source.name, source, automatic)
@@ -426,15 +440,28 @@ def compare_collection(
     jobs: Sequence[Job], *, progress: ProgressFactory | None = None
 ) -> list[Comparison]:
     """:func:`compare_sequence` over a collection, each sequence with its own model."""
-    from mocap_seq2seq.model.training import load_run
+    from mocap_seq2seq.embedding import embed_members
+    from mocap_seq2seq.model.ensemble import load_members
 
     comparisons = []
     for job in jobs:
-        model, normalization, _ = load_run(job.run_folder)
+        # A seed ensemble's members share the normalisation: they learned the same frames.
+        members = load_members(job.run_folder)
+        normalized = members[0].normalization.transform(job.source.frames)
         with _embedding_context(progress, job.name) as report:
-            comparisons.append(
-                compare_sequence(job.source, model, normalization, name=job.name, progress=report)
+            embedding = embed_members(
+                members,
+                job.source.frames,
+                normalized=normalized,
+                metadata={
+                    "sequence": job.source.description,
+                    "name": job.source.name,
+                    "frame_rate": job.source.frame_rate,
+                },
+                truth=job.source.truth,
+                progress=report,
             )
+        comparisons.append(compare_embedding(job.source, embedding, normalized, name=job.name))
     return comparisons
 
 

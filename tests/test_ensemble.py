@@ -11,10 +11,12 @@ from typer.testing import CliRunner
 
 from mocap_cli.app import app
 from mocap_seq2seq.combination import member_agreement, scaled_concatenation
+from mocap_seq2seq.data.sources import trial_source
 from mocap_seq2seq.data.synthetic import piecewise_motion
 from mocap_seq2seq.embedding import embed_run, read_embedding, write_embedding
 from mocap_seq2seq.errors import ModelFileError, TrainingInterruptedError, UsageError
 from mocap_seq2seq.model import ensemble, training
+from mocap_seq2seq.pipeline import Job, compare_collection
 from mocap_seq2seq.segment.metrics import adjusted_rand
 from mocap_seq2seq.segment.segmentation import KernelSegmenter
 
@@ -163,6 +165,16 @@ def test_cli_ensemble_trains_embeds_and_clusters(data_dir: Path, tmp_path: Path)
     assert np.all((embedding.agreement >= 0) & (embedding.agreement <= 1))
     code, output = invoke("cluster", str(run / "embedding.h5"), "--k", "oracle")
     assert code == 0, output
+    clustering = next(path for path in run.iterdir() if path.name.startswith("clustering-"))
+    code, output = invoke("evaluate", str(clustering))
+    assert code == 0, output
+    assert (clustering / "evaluation.json").is_file()
+
+    # The reports' comparison (demo) takes an ensemble folder as it takes one model.
+    (comparison,) = compare_collection([Job("trial 01", trial_source("01", data_dir), run)])
+    assert comparison.automatic.embedding.states.shape[1] == 32
+    assert comparison.automatic.embedding.agreement is not None
+    assert len(comparison.others) == 4
 
 
 def test_cli_refuses_bad_ensembles_in_one_line(data_dir: Path, tmp_path: Path) -> None:
