@@ -11,6 +11,9 @@
 Each folder holds what :func:`mocap_seq2seq.model.training.load_run` needs and no
 more: ``config.json``, ``normalization.json``, ``model.weights.h5`` and
 ``history.json`` (the checkpoints and the ``.keras`` copy stay in the run).
+A seed ensemble (:mod:`mocap_seq2seq.model.ensemble`) is exported as its
+``ensemble.json`` and those four files of each member, in ``member-<i>/``;
+its ``weights_bytes`` is the members' sum.
 """
 
 from __future__ import annotations
@@ -74,7 +77,12 @@ def pretrained_folder(name: str, pretrained_dir: str | os.PathLike[str] | None =
             "Train one with `mocap train`, or run bench/train_pretrained.py.",
         )
     folder = resolve_pretrained_dir(pretrained_dir) / models[name]["folder"]
-    missing = [file for file in EXPORTED_FILES[:3] if not (folder / file).is_file()]
+    missing = [
+        str((member / file).relative_to(folder))
+        for member in _member_dirs(folder)
+        for file in EXPORTED_FILES[:3]
+        if not (member / file).is_file()
+    ]
     if missing:
         raise ModelFileError(
             f"The pretrained model '{name}' is incomplete: {', '.join(missing)} missing.",
@@ -91,20 +99,36 @@ def export_run(
     pretrained_dir: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Copy a finished run's essentials into ``pretrained/<name>`` and record it in the manifest."""
+    from mocap_seq2seq.model.ensemble import ENSEMBLE_FILE, is_ensemble
+
     root = resolve_pretrained_dir(pretrained_dir)
     target = root / name
-    target.mkdir(parents=True, exist_ok=True)
-    for file in EXPORTED_FILES:
-        with atomic_path(target / file) as temporary:
-            shutil.copyfile(Path(run_dir) / file, temporary)
+    run = Path(run_dir)
+    copies = [(run / file, target / file) for file in EXPORTED_FILES]
+    if is_ensemble(run):
+        copies = [(run / ENSEMBLE_FILE, target / ENSEMBLE_FILE)]
+        for member in _member_dirs(run):
+            copies += [(member / file, target / member.name / file) for file in EXPORTED_FILES]
+    for origin, destination in copies:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(destination) as temporary:
+            shutil.copyfile(origin, temporary)
     models = read_manifest(root)
     models[name] = {
         **entry,
         "folder": name,
-        "weights_bytes": (target / "model.weights.h5").stat().st_size,
+        "weights_bytes": sum(
+            (member / "model.weights.h5").stat().st_size for member in _member_dirs(target)
+        ),
     }
     write_json(root / MANIFEST_FILE, {"models": dict(sorted(models.items()))})
     return target
+
+
+def _member_dirs(folder: Path) -> list[Path]:
+    from mocap_seq2seq.model.ensemble import member_dirs
+
+    return member_dirs(folder)
 
 
 def pretrained_source(name: str, pretrained_dir: str | os.PathLike[str] | None = None) -> Any:
@@ -112,7 +136,7 @@ def pretrained_source(name: str, pretrained_dir: str | os.PathLike[str] | None =
     from mocap_seq2seq.data.sources import source_from_description
 
     folder = pretrained_folder(name, pretrained_dir)
-    stored = json.loads((folder / "config.json").read_text())
+    stored = json.loads((_member_dirs(folder)[0] / "config.json").read_text())
     return source_from_description(stored["data"])
 
 
@@ -120,12 +144,14 @@ def pretrained_metrics(
     name: str, pretrained_dir: str | os.PathLike[str] | None = None
 ) -> dict[str, dict[str, float]]:
     """Recompute a pretrained model's manifest metrics (automatic and oracle K, kernel)."""
-    from mocap_seq2seq.model.training import load_run
-    from mocap_seq2seq.pipeline import embed_and_segment, segment_embedding
+    from mocap_seq2seq.embedding import embed_members
+    from mocap_seq2seq.model.ensemble import load_members
+    from mocap_seq2seq.pipeline import segment_embedding
 
-    model, normalization, _ = load_run(pretrained_folder(name, pretrained_dir))
+    members = load_members(pretrained_folder(name, pretrained_dir))
     source = pretrained_source(name, pretrained_dir)
-    automatic = embed_and_segment(model, normalization, source)
+    embedding = embed_members(members, source.frames, truth=source.truth)
+    automatic = segment_embedding(embedding, sequence=source.name)
     oracle = segment_embedding(automatic.embedding, oracle=True, sequence=source.name)
     return {
         result.k_mode: {

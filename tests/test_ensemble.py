@@ -218,3 +218,31 @@ def test_cli_refuses_bad_ensembles_in_one_line(data_dir: Path, tmp_path: Path) -
     assert code == 0, output
     code, output = invoke("embed", str(run), "--data-dir", str(data_dir))
     assert code == 0, output
+
+
+def test_demo_reports_an_exported_ensemble(data_dir: Path, tmp_path: Path) -> None:
+    from mocap_seq2seq.pretrained import export_run, read_manifest
+
+    source = trial_source("01", data_dir)
+    config = training.TrainConfig(
+        hidden_size=8, source_length=20, target_length=10, batch_size=8, steps=5, checkpoint_every=5
+    )
+    run = tmp_path / "runs" / "trial-01"
+    ensemble.train_ensemble(config, source.frames, run, 2, data=source.description)
+    root = tmp_path / "pretrained"
+    root.mkdir()
+    export_run(run, "trial-01", {"kind": "trial", "trial": "01"}, root)
+    assert (root / "trial-01" / "ensemble.json").is_file()
+    assert (root / "trial-01" / "member-1" / "model.weights.h5").is_file()
+    sizes = sum((run / f"member-{i}" / "model.weights.h5").stat().st_size for i in (0, 1))
+    assert read_manifest(root)["trial-01"]["weights_bytes"] == sizes
+    out = tmp_path / "report"
+    code, output = invoke(
+        "demo", "--trial", "01", "-o", str(out), "--data-dir", str(data_dir),
+        "--pretrained-dir", str(root),
+    )  # fmt: skip
+    assert code == 0, output
+    summary = json.loads((out / "summary.json").read_text())
+    assert ("kernel", "decoder states", "automatic") in {
+        (e["method"], e["features"], e["k_mode"]) for e in summary["evaluations"]
+    }
