@@ -67,6 +67,9 @@ def test_interrupted_ensemble_resumes_and_embeds(motion, tmp_path: Path) -> None
     assert resumed["step"] == [20, 40]
     assert training.read_run_config(run / "member-1").config.seed == 8
 
+    longer = ensemble.train_ensemble(CONFIG.replace(steps=60), motion.frames, run, 2, resume=True)
+    assert [member.steps for member in longer.members] == [60, 60]  # --steps extends them all
+
     embedding = embed_run(run, motion.frames)
     assert embedding.states.shape == (400, 2 * CONFIG.hidden_size)
     assert embedding.agreement is not None and embedding.agreement.shape == (400,)

@@ -141,7 +141,7 @@ def train_ensemble(
     Member ``i`` is trained with seed ``config.seed + i`` into ``run_dir/member-i``
     by :func:`mocap_seq2seq.model.training.train`. With ``resume``, members
     with final weights are kept, members with a checkpoint continue from it,
-    and the rest start from step 0.
+    and the rest start from step 0; a larger ``config.steps`` extends every member.
 
     Args:
         config: the TrainConfig of every member (its seed is the first member's).
@@ -197,7 +197,7 @@ def train_ensemble(
             on_member(index, len(names), member)
         started = (member / training.CONFIG_FILE).is_file()
         finished = (member / training.WEIGHTS_FILE).is_file()
-        if resume and finished:
+        if resume and finished and _stored_steps(member) >= config.steps:
             results.append(_finished_result(member))
             continue
         member_config = (
@@ -216,6 +216,12 @@ def train_ensemble(
             )
         )
     return EnsembleResult(run, tuple(results))
+
+
+def _stored_steps(member: Path) -> int:
+    from mocap_seq2seq.model import training
+
+    return int(training.read_run_config(member).config.steps)
 
 
 def _finished_result(member: Path) -> Any:
