@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
 import time
 from dataclasses import dataclass
@@ -277,6 +278,11 @@ def write_summary(command: str) -> None:
     rows = common.read_rows(RESULTS_CSV)
     ari = {(r["trial"], r["variant"], r["k_mode"]): common.to_float(r["ari"]) for r in rows}
     trials = sorted({r["trial"] for r in rows})
+    agreement = {
+        (r["trial"], r["variant"]): common.to_float(r["mean_agreement"])
+        for r in rows
+        if r["mean_agreement"]
+    }
     lines = [
         "# Seed ensembles on subject 86",
         "",
@@ -350,6 +356,18 @@ def write_summary(command: str) -> None:
                 ]
             )
     lines.append(common.markdown_table(header, table))
+    seconds = []
+    for info_path in sorted(ENSEMBLE_DIR.glob("trial-*/seed-*/" + common.BENCH_RUN_FILE)):
+        info = json.loads(info_path.read_text())
+        if not info.get("resumed") and np.isfinite(info.get("train_seconds", np.nan)):
+            seconds.append(float(info["train_seconds"]))
+    if seconds:
+        lines += [
+            "",
+            f"Training cost: {np.mean(seconds):.0f} s a model on average ({len(seconds)} models "
+            f"trained here, seeds 1-5, one core each, beside other jobs on the machine), so "
+            f"an ensemble of three costs about {3 * np.mean(seconds) / 60:.1f} minutes a trial.",
+        ]
     lines += [
         "",
         "For the single models, repeat A is seeds 0, 1, 2 and repeat B seeds 3, 4, 5: the",
@@ -364,9 +382,20 @@ def write_summary(command: str) -> None:
     for k_mode in (ORACLE, AUTO):
         lines += [f"### {k_mode}", ""]
         body = [
-            [t, *[_cell(ari.get((t, v, k_mode), float("nan"))) for v in variants]] for t in trials
+            [
+                t,
+                *[_cell(ari.get((t, v, k_mode), float("nan"))) for v in variants],
+                *[_cell(agreement.get((t, f"concat-{r}"), float("nan"))) for r in REPEATS],
+            ]
+            for t in trials
         ]
-        lines += [common.markdown_table(["trial", *variants], body), ""]
+        agreement_columns = [f"agreement {r}" for r in REPEATS]
+        lines += [common.markdown_table(["trial", *variants, *agreement_columns], body), ""]
+    lines += [
+        "`agreement A/B`: the mean over frames of the members' per-frame agreement",
+        "(`mocap_seq2seq.combination.member_agreement`, label-free) in that repeat.",
+        "",
+    ]
     write_text(RESULTS_MD, "\n".join(lines) + "\n")
     common.log(f"wrote {RESULTS_MD}")
 
