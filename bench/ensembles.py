@@ -102,6 +102,8 @@ COLUMNS = (
     "n_segments_true",
     "dim",
     "mean_agreement",
+    "agreement_right",
+    "agreement_wrong",
     "segment_seconds",
     "machine",
     "finished",
@@ -170,9 +172,14 @@ def score_row(
     seeds: tuple[int, ...],
     features: np.ndarray,
     groups: tuple[int, ...] | None = None,
-    agreement: float | None = None,
+    agreement: np.ndarray | None = None,
 ) -> None:
-    """Segment ``features`` and append the row, unless it is already in the CSV."""
+    """Segment ``features`` and append the row, unless it is already in the CSV.
+
+    With the members' per-frame ``agreement``, the row also says its mean on the
+    frames the segmentation labels right and wrong (clusters matched to actions
+    one to one, Hungarian): does the label-free agreement flag the errors?
+    """
     from mocap_seq2seq.segment.metrics import adjusted_rand, hungarian_accuracy
 
     base = {"trial": cell.trial, "variant": variant, "k_mode": cell.k_mode}
@@ -183,6 +190,7 @@ def score_row(
     seconds = time.perf_counter() - started
     predicted = fitted.frame_labels_
     ari = adjusted_rand(cell.labels, predicted)
+    right = _matched(cell.labels, predicted)
     results.append(
         {
             **base,
@@ -196,13 +204,35 @@ def score_row(
             "n_actions_true": cell.n_actions,
             "n_segments_true": cell.n_segments,
             "dim": features.shape[1],
-            "mean_agreement": agreement,
+            "mean_agreement": None if agreement is None else float(agreement.mean()),
+            "agreement_right": _mean_where(agreement, right),
+            "agreement_wrong": _mean_where(agreement, ~right),
             "segment_seconds": seconds,
             "machine": cell.machine,
             "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
         }
     )
     common.log(f"trial {cell.trial} {cell.k_mode} {variant}: ARI {ari:.3f}")
+
+
+def _matched(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """Frames whose cluster is matched (one to one, most frames in common) to their action."""
+    from scipy.optimize import linear_sum_assignment
+
+    true_values, true_index = np.unique(labels, return_inverse=True)
+    pred_values, pred_index = np.unique(predicted, return_inverse=True)
+    counts = np.zeros((pred_values.size, true_values.size))
+    np.add.at(counts, (pred_index, true_index), 1)
+    rows, columns = linear_sum_assignment(-counts)
+    action_of = np.full(pred_values.size, -1)
+    action_of[rows] = columns
+    return action_of[pred_index] == true_index
+
+
+def _mean_where(values: np.ndarray | None, mask: np.ndarray) -> float | None:
+    if values is None or not mask.any():
+        return None
+    return float(values[mask].mean())
 
 
 def score_all(trials: tuple[str, ...]) -> None:
@@ -217,7 +247,7 @@ def score_all(trials: tuple[str, ...]) -> None:
         n_actions, n_segments = common.oracle_counts(source.labels)
         states = {seed: cached_states(trial, seed) for seed in SEEDS}
         poses = common.raw_features(source.frames)
-        agreements: dict[str, float] = {}
+        agreements: dict[str, np.ndarray] = {}
         for k_mode in (ORACLE, AUTO):
             cell = Cell(
                 trial, k_mode, source.labels, source.frame_rate, n_actions, n_segments, machine
@@ -236,7 +266,7 @@ def score_all(trials: tuple[str, ...]) -> None:
                 concat = f"concat-{repeat}"
                 if {"trial": trial, "variant": concat, "k_mode": k_mode} not in results:
                     if repeat not in agreements:
-                        agreements[repeat] = float(member_agreement(members).mean())
+                        agreements[repeat] = member_agreement(members)
                     score_row(
                         results,
                         cell,
@@ -391,7 +421,23 @@ def write_summary(command: str) -> None:
         ]
         agreement_columns = [f"agreement {r}" for r in REPEATS]
         lines += [common.markdown_table(["trial", *variants, *agreement_columns], body), ""]
+    for k_mode in (ORACLE, AUTO):
+        pairs = [
+            (common.to_float(r["agreement_right"]), common.to_float(r["agreement_wrong"]))
+            for r in rows
+            if r["family"] == "concat" and r["k_mode"] == k_mode
+        ]
+        pairs = [(a, b) for a, b in pairs if np.isfinite(a) and np.isfinite(b)]
+        if pairs:
+            right, wrong = np.mean(pairs, axis=0)
+            higher = sum(a > b for a, b in pairs)
+            lines.append(
+                f"Agreement, {k_mode} K, concat rows: {right:.2f} on the frames labelled right, "
+                f"{wrong:.2f} on those labelled wrong (higher on the right ones in {higher} "
+                f"of {len(pairs)} rows with errors)."
+            )
     lines += [
+        "",
         "`agreement A/B`: the mean over frames of the members' per-frame agreement",
         "(`mocap_seq2seq.combination.member_agreement`, label-free) in that repeat.",
         "",
