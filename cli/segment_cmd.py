@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from mocap_cli.console import console, show_and_write
+from mocap_cli.console import console, line, show_and_write
 from mocap_cli.options import (
     AsfFile,
     FrameRate,
@@ -130,9 +130,9 @@ def segment(
                     labels=labels,
                     frame_rate=frame_rate,
                     overwrite=True,  # deterministic: the same input gives the same bytes
-                    progress=lambda name: status.update(f"Reading {name}"),
+                    progress=lambda name: status.update(line(f"Reading {name}")),
                 )
-            console.print(f"[green]Converted[/] into {data}")
+            console.print(line(("Converted", "green"), f" into {data}"), soft_wrap=True)
         source = file_source(data, sequence)
 
         from mocap_cli.backend import import_keras
@@ -150,13 +150,20 @@ def segment(
         from mocap_seq2seq.monitor import make_monitor
 
         console.print(
-            f"{'Resuming' if resume else 'Training'} on [bold]{source.name}[/] "
-            f"({source.frames.shape[0]:,} frames x {source.frames.shape[1]} channels) -> {run_dir}"
+            line(
+                f"{'Resuming' if resume else 'Training'} on ",
+                (source.name, "bold"),
+                f" ({source.frames.shape[0]:,} frames x {source.frames.shape[1]} channels) "
+                f"-> {run_dir}",
+            ),
+            soft_wrap=True,
         )
         result = train_with_progress(
             config, source, run_dir, None, make_monitor(), resume, not resume
         )
-        console.print(f"[green]Trained[/] in {result.seconds:.0f} s, loss {result.final_loss:.4f}.")
+        console.print(
+            line(("Trained", "green"), f" in {result.seconds:.0f} s, loss {result.final_loss:.4f}.")
+        )
 
         from mocap_cli.progress import window_progress
         from mocap_seq2seq.pipeline import capture_report
@@ -164,6 +171,10 @@ def segment(
         found = capture_report(source, run_dir, target, video=video, progress=window_progress)
         show_and_write(found, target)
     console.print(
-        f"[green]Report[/] {target / 'report.html'} (and report.md, figures/, clustering/) "
-        f"in {time.monotonic() - started:.0f} s."
+        line(
+            ("Report", "green"),
+            f" {target / 'report.html'} (and report.md, figures/, clustering/) "
+            f"in {time.monotonic() - started:.0f} s.",
+        ),
+        soft_wrap=True,
     )

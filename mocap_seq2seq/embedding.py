@@ -35,7 +35,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from mocap_seq2seq.atomic import atomic_path, pause_for_tests
+from mocap_seq2seq.atomic import atomic_hdf5, pause_for_tests
 from mocap_seq2seq.errors import DataFileError, OutputExistsError, WindowError
 from mocap_seq2seq.model.windows import tile_windows, windows_at
 from mocap_seq2seq.segment.projection import principal_components
@@ -152,7 +152,7 @@ def write_embedding(
     path = Path(path)
     if path.exists() and not overwrite:
         raise OutputExistsError(f"'{path}' already exists.", fix="Pass --overwrite to replace it.")
-    with atomic_path(path) as temporary, h5py.File(temporary, "w") as handle:
+    with atomic_hdf5(path) as handle:
         handle.attrs["layout"] = EMBEDDING_LAYOUT
         handle.attrs["metadata"] = json.dumps(embedding.metadata, sort_keys=True)
         handle.create_dataset("states", data=embedding.states, compression="gzip", shuffle=True)

@@ -39,7 +39,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from mocap_seq2seq.atomic import atomic_path
+from mocap_seq2seq.atomic import atomic_hdf5
 from mocap_seq2seq.data.formats import cmu
 from mocap_seq2seq.errors import (
     BadDataError,
@@ -155,17 +155,17 @@ def write_collection(
             "a new output path",
             "Pass --overwrite to replace it.",
         )
-    with atomic_path(path) as temporary:
-        # libver "earliest" and no timestamps make the bytes a function of the content.
-        with h5py.File(temporary, "w", libver="earliest", track_order=False) as handle:
-            handle.attrs["layout"] = LAYOUT
-            handle.attrs["collection"] = collection
-            handle.attrs["description"] = description
-            if skeleton is not None:
-                _write_skeleton(handle, skeleton)
-            group = _create_group(handle, "sequences")
-            for sequence in sequences:
-                _write_sequence(group, sequence)
+    # libver "earliest" and no timestamps make the bytes a function of the content,
+    # and same_bytes keeps them those of the committed data/ files.
+    with atomic_hdf5(path, same_bytes=True, libver="earliest", track_order=False) as handle:
+        handle.attrs["layout"] = LAYOUT
+        handle.attrs["collection"] = collection
+        handle.attrs["description"] = description
+        if skeleton is not None:
+            _write_skeleton(handle, skeleton)
+        group = _create_group(handle, "sequences")
+        for sequence in sequences:
+            _write_sequence(group, sequence)
     return path
 
 
