@@ -72,7 +72,7 @@ NOTES = (
     "1,400 frames early (concat3: 5,980-7,350 for 6,774-7,118). Since the forced merges",
     "go by kernel cost (issue 16) the exact search scores 0.998 on both, so the mean",
     "linear - exact on this workload went from +0.068 (average linkage) to -0.026. These",
-    "sequences have about 1,000 blocks, where `search=\"auto\"` takes the exact search:",
+    'sequences have about 1,000 blocks, where `search="auto"` takes the exact search:',
     "the default pipeline scores the exact column here.",
     "",
 )
