@@ -39,6 +39,17 @@ the Hungarian method over frames; a take contains an action when at least
     python bench/collection.py summarize
 
 Writes bench/results/collection.{csv,md}.
+
+``speed`` measures the command itself (``mocap_seq2seq.takes.segment_takes``,
+what ``mocap segment FOLDER`` runs, default preset: one model trained per
+take) on case (i)'s takes, in this process and on a Dask LocalCluster of two
+workers, each from an empty folder: wall time and the frame ARI of the
+collection-wide labels against the takes' actions.
+
+    python bench/collection.py speed [--takes first|all]   # first: one take per action
+
+Appends to bench/results/collection_speed.csv (a row per finished setting; a
+rerun skips those done) and writes collection_speed.md.
 """
 
 from __future__ import annotations
@@ -54,6 +65,21 @@ import common
 import numpy as np
 
 RESULTS_CSV = common.RESULTS_DIR / "collection.csv"
+SPEED_CSV = common.RESULTS_DIR / "collection_speed.csv"
+SPEED_MD = common.RESULTS_DIR / "collection_speed.md"
+SPEED_COLUMNS = (
+    "takes",
+    "workers",
+    "n_takes",
+    "n_frames",
+    "seconds",
+    "n_actions_true",
+    "n_clusters_pred",
+    "ari_automatic",
+    "ari_oracle",
+    "load",
+    "machine",
+)
 SUMMARY_MD = common.RESULTS_DIR / "collection.md"
 TRIALS = ("01", "03", "05", "07", "09", "10", "11", "12", "13", "14")
 #: Frames of an action a take must hold to "contain" it (0.5 s at 120 fps).
@@ -337,15 +363,126 @@ def summarize() -> None:
     common.log(f"wrote {SUMMARY_MD}")
 
 
+def speed(args: argparse.Namespace) -> None:
+    """Time segment_takes on case (i)'s takes with 1 and 2 workers (resumable by row)."""
+    import csv
+    import os
+    import shutil
+
+    from mocap_seq2seq.model.training import PRESETS
+    from mocap_seq2seq.paths import resolve_data_dir
+    from mocap_seq2seq.segment.metrics import adjusted_rand
+    from mocap_seq2seq.takes import find_takes, label_collection, segment_takes
+
+    rows = common.read_rows(SPEED_CSV) if SPEED_CSV.is_file() else []
+    done = {(row["takes"], row["workers"]) for row in rows}
+    takes = find_takes([resolve_data_dir() / "cmu_actions.h5"])
+    if args.takes == "first":
+        firsts: dict[str, Any] = {}
+        for take in takes:
+            firsts.setdefault(take.name.rsplit("_", 1)[0], take)
+        takes = list(firsts.values())
+    for workers in (1, 2):
+        if (args.takes, str(workers)) in done:
+            common.log(f"skip {args.takes} x {workers} workers (in {SPEED_CSV.name})")
+            continue
+        folder = common.SCRATCH_DIR / f"collection-{args.takes}-{workers}"
+        shutil.rmtree(folder, ignore_errors=True)
+        load = os.getloadavg()[0]
+        started = time.monotonic()
+        found = segment_takes(takes, folder, PRESETS["default"], workers=workers)
+        seconds = time.monotonic() - started
+        kept = [result for result in found.takes if result.ok]
+        truth_names = [result.name.rsplit("_", 1)[0] for result in kept]
+        index = {name: i for i, name in enumerate(sorted(set(truth_names)))}
+        truth = np.concatenate(
+            [np.full(result.n_frames, index[name]) for result, name in zip(kept, truth_names)]
+        )
+        predicted = np.concatenate([found.labels[result.name] for result in kept])
+        oracle = label_collection(kept, n_actions=len(index))[1]
+        oracle_predicted = np.concatenate([oracle[result.name] for result in kept])
+        row = {
+            "takes": args.takes,
+            "workers": workers,
+            "n_takes": len(kept),
+            "n_frames": truth.size,
+            "seconds": round(seconds, 1),
+            "n_actions_true": len(index),
+            "n_clusters_pred": found.n_actions,
+            "ari_automatic": round(adjusted_rand(truth, predicted), 4),
+            "ari_oracle": round(adjusted_rand(truth, oracle_predicted), 4),
+            "load": round(load, 2),
+            "machine": common.machine_string(),
+        }
+        common.log(f"{row}")
+        new = not SPEED_CSV.is_file()
+        with open(SPEED_CSV, "a", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=SPEED_COLUMNS, lineterminator="\n")
+            if new:
+                writer.writeheader()
+            writer.writerow(row)
+    _summarize_speed()
+
+
+def _summarize_speed() -> None:
+    from mocap_seq2seq.atomic import write_text
+
+    rows = common.read_rows(SPEED_CSV)
+    table = [
+        [
+            row["takes"],
+            row["workers"],
+            row["n_takes"],
+            f"{int(row['n_frames']):,}",
+            row["seconds"],
+            f"{row['n_clusters_pred']} / {row['n_actions_true']}",
+            f"{float(row['ari_automatic']):.3f}",
+            f"{float(row['ari_oracle']):.3f}",
+            row["load"],
+        ]
+        for row in rows
+    ]
+    text = [
+        "# `mocap segment FOLDER`: case (i)'s takes, one model a take, 1 vs 2 Dask workers",
+        "",
+        f"Machine: {rows[0]['machine'] if rows else '?'}. `python bench/collection.py speed "
+        "--takes first|all` (first: one take per action). Default preset; each setting from",
+        "an empty folder. ARI: frames of all takes, collection-wide labels against the takes'",
+        "actions; automatic as the command runs, oracle told the number of actions.",
+        "",
+        common.markdown_table(
+            [
+                "takes",
+                "workers",
+                "n",
+                "frames",
+                "seconds",
+                "clusters / actions",
+                "ARI automatic",
+                "ARI oracle",
+                "load",
+            ],
+            table,
+        ),
+        "",
+    ]
+    write_text(SPEED_MD, "\n".join(text))
+    common.log(f"wrote {SPEED_MD}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="measure every collection and variant")
     run_parser.add_argument("--collections", default="subject86,case_i")
     commands.add_parser("summarize", help="write collection.md from collection.csv")
+    speed_parser = commands.add_parser("speed", help="time `mocap segment FOLDER`, 1 vs 2 workers")
+    speed_parser.add_argument("--takes", choices=("first", "all"), default="first")
     args = parser.parse_args(argv)
     if args.command == "run":
         run(args)
+    elif args.command == "speed":
+        speed(args)
     else:
         summarize()
 

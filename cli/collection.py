@@ -42,6 +42,7 @@ def segment_collection(
     overwrite: bool,
     workers: int,
     scheduler: str | None,
+    shared_model: bool = False,
 ) -> None:
     """Run :func:`mocap_seq2seq.takes.segment_takes` with a progress bar and a line per take."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -53,9 +54,8 @@ def segment_collection(
     name = sources[0].name if len(sources) == 1 else "takes"
     target = output if output is not None else Path("reports") / f"segment-{name}"
     where = f"{workers} Dask workers" if workers > 1 else (scheduler or "this process")
-    console.print(
-        Text(f"{len(takes)} takes -> {target} (one model a take, on {where})"), soft_wrap=True
-    )
+    models = "one model for all takes" if shared_model else "one model a take"
+    console.print(Text(f"{len(takes)} takes -> {target} ({models}, on {where})"), soft_wrap=True)
     from mocap_cli.backend import import_keras
 
     import_keras()
@@ -93,6 +93,7 @@ def segment_collection(
             workers=workers,
             scheduler=scheduler,
             on_result=on_result,
+            shared_model=shared_model,
         )
 
     from mocap_seq2seq.report.render import print_report

@@ -102,6 +102,14 @@ def segment(
             min=1,
         ),
     ] = 1,
+    shared_model: Annotated[
+        bool,
+        typer.Option(
+            "--shared-model",
+            help="Collections: one model trained on all takes instead of one a take "
+            "(measured worse on subject 86; its states then also compare takes).",
+        ),
+    ] = False,
     scheduler: Annotated[
         str | None,
         typer.Option(
@@ -157,12 +165,13 @@ def segment(
             overwrite=overwrite,
             workers=workers,
             scheduler=scheduler,
+            shared_model=shared_model,
         )
         return
-    if k is not None or workers != 1 or scheduler is not None:
+    if k is not None or workers != 1 or scheduler is not None or shared_model:
         raise UsageError(
-            "--k, --workers and --scheduler apply to a collection of takes (a folder, "
-            "several files); this is one capture.",
+            "--k, --workers, --scheduler and --shared-model apply to a collection of takes "
+            "(a folder, several files); this is one capture.",
             fix="Drop them, or pass a folder of takes.",
         )
     is_h5 = len(sources) == 1 and sources[0].suffix.lower() in (".h5", ".hdf5")

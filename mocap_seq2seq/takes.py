@@ -57,6 +57,7 @@ TAKE_SCHEMA = {
     "n_channels": Field((int,)),
     "spans": list,
     "seconds": Field((float, int)),
+    "model": str,
 }
 
 
@@ -85,6 +86,7 @@ class TakeResult:
     spans: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))
     seconds: float = 0.0
     skipped: bool = False  # finished by an earlier run
+    model: str = ""  # the run folder whose states cut the take
 
     @property
     def ok(self) -> bool:
@@ -118,6 +120,8 @@ def find_takes(paths: Sequence[str | os.PathLike[str]]) -> list[TakeInput]:
             files.extend(found)
         else:
             files.append(item)
+    # The same file reached twice (a folder and a file in it) is one take.
+    files = list({path.resolve(): path for path in files}.values())
     asf_files = [path for path in files if path.suffix.lower() == ".asf"]
     takes: list[TakeInput] = []
     for path in files:
@@ -177,51 +181,35 @@ def process_take(
     *,
     frame_rate: float | None = None,
     overwrite: bool = False,
+    shared_run: str | None = None,
 ) -> TakeResult:
     """Convert, train, embed and segment one take in ``folder/takes/<name>/``.
 
-    A take finished by an earlier call is read back, not redone (unless
-    ``overwrite``). The toolkit's errors become the result's ``error``: one
-    bad take does not stop the others. Interruptions propagate; the training
-    resumes from its checkpoint next time.
+    A take finished by an earlier call (by the same model) is read back, not
+    redone (unless ``overwrite``). The toolkit's errors become the result's
+    ``error``: one bad take does not stop the others. Interruptions
+    propagate; the training resumes from its checkpoint next time.
+
+    Args:
+        shared_run: a run folder trained on all takes (``--shared-model``):
+            the take is embedded by it instead of by a model of its own.
     """
-    from mocap_seq2seq.data.importers import import_motion
-    from mocap_seq2seq.data.sources import file_source
     from mocap_seq2seq.embedding import embed_sequence
     from mocap_seq2seq.model import training
-    from mocap_seq2seq.model.run_folder import checkpoint_step
-    from mocap_seq2seq.model.windows import check_window
     from mocap_seq2seq.segment.segmentation import KernelSegmenter
 
     started = time.monotonic()
     home = Path(folder) / TAKES_FOLDER / take.name
     done = home / TAKE_FILE
+    run = Path(shared_run) if shared_run is not None else home / "run"
     try:
         if done.is_file() and not overwrite:
-            return _read_take(done, skipped=True)
-        home.mkdir(parents=True, exist_ok=True)
-        data = take.data
-        if data is None:
-            data = home / "data.h5"
-            if overwrite or not data.is_file():
-                import_motion(take.files, data, asf=take.asf, frame_rate=frame_rate, overwrite=True)
-        source = file_source(data, take.sequence)
-        check_window(source.frames.shape[0], config.source_length, config.target_length)
-        run = home / "run"
-        # A run folder is resumed (from step 0 when killed before its first
-        # checkpoint), and not trained again once it has all its steps.
-        started_before = (run / "config.json").is_file() and not overwrite
-        step = checkpoint_step(run) if started_before else None
-        if step is None or step < config.steps:
-            training.train(
-                config,
-                source.frames,
-                run,
-                data=source.description,
-                resume=started_before,
-                overwrite=overwrite and run.is_dir(),
-                root_columns=source.root_columns,
-            )
+            kept = _read_take(done, skipped=True)
+            if kept.model == str(run):
+                return kept
+        data, source = prepare_take(take, home, config, frame_rate=frame_rate, overwrite=overwrite)
+        if shared_run is None:
+            train_run(config, source, run, overwrite=overwrite)
         model, normalization, _ = training.load_run(run)
         states = embed_sequence(model, normalization, source.frames).states
         spans = np.asarray(KernelSegmenter().fit(states).segment_frames_, dtype=np.int64)
@@ -234,11 +222,60 @@ def process_take(
             n_channels=int(source.frames.shape[1]),
             spans=spans,
             seconds=time.monotonic() - started,
+            model=str(run),
         )
         write_json(done, _take_json(result))
         return result
     except MocapError as error:
         return TakeResult(take.name, error=" ".join(str(error).split()))
+
+
+def prepare_take(
+    take: TakeInput,
+    home: Path,
+    config: Any,
+    *,
+    frame_rate: float | None = None,
+    overwrite: bool = False,
+) -> tuple[Path, Any]:
+    """The take's converted file (``home/data.h5`` unless it was given one) and its source.
+
+    Raises the toolkit's errors for a file that cannot be read or a take too
+    short for the model's window.
+    """
+    from mocap_seq2seq.data.importers import import_motion
+    from mocap_seq2seq.data.sources import file_source
+    from mocap_seq2seq.model.windows import check_window
+
+    home.mkdir(parents=True, exist_ok=True)
+    data = take.data
+    if data is None:
+        data = home / "data.h5"
+        if overwrite or not data.is_file():
+            import_motion(take.files, data, asf=take.asf, frame_rate=frame_rate, overwrite=True)
+    source = file_source(data, take.sequence)
+    check_window(source.frames.shape[0], config.source_length, config.target_length)
+    return data, source
+
+
+def train_run(config: Any, source: Any, run: Path, *, overwrite: bool = False) -> None:
+    """Train ``run`` on ``source``: resumed if started (even before its first
+    checkpoint), left alone once it has all its steps."""
+    from mocap_seq2seq.model import training
+    from mocap_seq2seq.model.run_folder import checkpoint_step
+
+    started_before = (run / "config.json").is_file() and not overwrite
+    step = checkpoint_step(run) if started_before else None
+    if step is None or step < config.steps:
+        training.train(
+            config,
+            source.frames,
+            run,
+            data=source.description,
+            resume=started_before,
+            overwrite=overwrite and run.is_dir(),
+            root_columns=source.root_columns,
+        )
 
 
 def _take_json(result: TakeResult) -> dict[str, Any]:
@@ -251,6 +288,7 @@ def _take_json(result: TakeResult) -> dict[str, Any]:
         "n_channels": result.n_channels,
         "spans": result.spans.tolist(),
         "seconds": result.seconds,
+        "model": result.model,
     }
 
 
@@ -267,6 +305,7 @@ def _read_take(path: Path, *, skipped: bool) -> TakeResult:
         spans=spans,
         seconds=float(stored["seconds"]),
         skipped=skipped,
+        model=stored["model"],
     )
 
 
@@ -280,6 +319,7 @@ def run_takes(
     workers: int = 1,
     scheduler: str | None = None,
     on_result: Callable[[TakeResult], None] | None = None,
+    shared_run: str | None = None,
 ) -> list[TakeResult]:
     """:func:`process_take` for every take, in this process or on a Dask cluster.
 
@@ -290,7 +330,7 @@ def run_takes(
     of ``takes``; ``on_result`` sees each as it finishes.
     """
     say = on_result or (lambda result: None)
-    options = {"frame_rate": frame_rate, "overwrite": overwrite}
+    options = {"frame_rate": frame_rate, "overwrite": overwrite, "shared_run": shared_run}
     if workers <= 1 and scheduler is None:
         results = []
         for take in takes:
@@ -312,7 +352,7 @@ def run_takes(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
         )
     try:
-        with Client(cluster if cluster is not None else scheduler) as client:
+        with Client(cluster if cluster is not None else scheduler, timeout="10s") as client:
             futures = [
                 client.submit(process_take, take, str(folder), config, pure=False, **options)
                 for take in takes
@@ -350,11 +390,15 @@ def label_collection(
     results: Iterable[TakeResult],
     *,
     n_actions: int | None = None,
+    shared_run: str | None = None,
 ) -> tuple[list[TakeResult], dict[str, np.ndarray], list[TakeResult]]:
-    """Collection-wide labels of the takes that succeeded (poses across takes, root dropped).
+    """Collection-wide labels of the takes that succeeded.
 
-    Takes whose channels differ from most takes' are left out (returned
-    third, with the reason): their poses are not in the collection's space.
+    Segments are compared across takes by their poses (root dropped), or, when
+    one model embedded every take (``shared_run``), by its decoder states,
+    which then share one space: both normalised once over all takes. Takes
+    whose channels differ from most takes' are left out (returned third, with
+    the reason): their poses are not in the collection's space.
     """
     from mocap_seq2seq.data.sources import file_source
     from mocap_seq2seq.model.windows import fit_normalization
@@ -374,15 +418,24 @@ def label_collection(
         for result in good
         if result.n_channels != width
     ]
-    poses = []
+    model = None
+    if shared_run is not None:
+        from mocap_seq2seq.embedding import embed_sequence
+        from mocap_seq2seq.model.training import load_run
+
+        model, model_normalization, _ = load_run(shared_run)
+    features = []
     for result in kept:
         frames = file_source(result.data, result.sequence).frames
+        if model is not None:
+            features.append(embed_sequence(model, model_normalization, frames).states)
+            continue
         if width > 3:
             keep = np.setdiff1d(np.arange(width), ROOT_POSITION_COLUMNS)
             frames = frames[:, keep]
-        poses.append(np.asarray(frames, dtype=np.float64))
-    normalization = fit_normalization(np.concatenate(poses))
-    shared = [normalization.transform(part) for part in poses]
+        features.append(np.asarray(frames, dtype=np.float64))
+    normalization = fit_normalization(np.concatenate(features))
+    shared = [normalization.transform(part) for part in features]
     found = collection_segments(shared, [result.spans for result in kept], n_clusters=n_actions)
     labels = {result.name: found.frame_labels[i] for i, result in enumerate(kept)}
     return kept, labels, left_out
@@ -399,6 +452,7 @@ def segment_takes(
     workers: int = 1,
     scheduler: str | None = None,
     on_result: Callable[[TakeResult], None] | None = None,
+    shared_model: bool = False,
 ) -> CollectionResult:
     """Segment a collection of takes and label the same action alike across them.
 
@@ -416,6 +470,8 @@ def segment_takes(
         workers: Dask worker processes (1: in this process).
         scheduler: address of a running Dask scheduler.
         on_result: called with each take's result as it finishes.
+        shared_model: train one model on all takes (``shared-run/``) instead
+            of one a take; its states then also compare segments across takes.
     """
     from mocap_seq2seq.report.render import write_report
 
@@ -424,6 +480,15 @@ def segment_takes(
         raise UsageError(f"'{output}' is a file, not a folder.", fix="Pass another --output.")
     if n_actions is not None and n_actions < 1:
         raise UsageError(f"--k must be at least 1. Got {n_actions}.")
+    shared_run = None
+    failed_early: list[TakeResult] = []
+    if shared_model:
+        shared_run, failed_early = _train_shared(takes, output, config, frame_rate, overwrite)
+        for result in failed_early:
+            if on_result is not None:
+                on_result(result)
+        bad = {result.name for result in failed_early}
+        takes = [take for take in takes if take.name not in bad]
     results = run_takes(
         takes,
         output,
@@ -433,18 +498,68 @@ def segment_takes(
         workers=workers,
         scheduler=scheduler,
         on_result=on_result,
+        shared_run=shared_run,
     )
-    kept, labels, left_out = label_collection(results, n_actions=n_actions)
+    results = failed_early + results
+    kept, labels, left_out = label_collection(results, n_actions=n_actions, shared_run=shared_run)
     for result in left_out:
         if on_result is not None:
             on_result(result)
     segments = _segment_rows(kept, labels)
     n_found = int(max((row["action"] for row in segments), default=-1)) + 1
     failed = [result for result in results if not result.ok] + left_out
-    report = _report(kept, labels, segments, n_found, failed)
+    report = _report(kept, labels, segments, n_found, failed, shared_run is not None)
     written = _write_segments(output, segments)
     written += write_report(output, report)
     return CollectionResult(results, labels, segments, n_found, report, written)
+
+
+def _train_shared(
+    takes: Sequence[TakeInput],
+    output: Path,
+    config: Any,
+    frame_rate: float | None,
+    overwrite: bool,
+) -> tuple[str, list[TakeResult]]:
+    """Train one model on every readable take, one after another (``output/shared-run``).
+
+    The takes' frames are joined end to end; the few windows that straddle
+    two takes are kept (a window is 75 frames, a take hundreds or thousands).
+    Returns the run folder and the takes that could not be read.
+    """
+    from mocap_seq2seq.data.sources import SequenceSource
+
+    sources, failed = [], []
+    for take in takes:
+        try:
+            sources.append(
+                prepare_take(
+                    take,
+                    output / TAKES_FOLDER / take.name,
+                    config,
+                    frame_rate=frame_rate,
+                    overwrite=overwrite,
+                )[1]
+            )
+        except MocapError as error:
+            failed.append(TakeResult(take.name, error=" ".join(str(error).split())))
+    if not sources:
+        raise UsageError("No take could be read; see the reasons above.", "one good take")
+    width = Counter(source.frames.shape[1] for source in sources).most_common(1)[0][0]
+    joined = SequenceSource(
+        name="collection",
+        description={
+            "kind": "collection",
+            "takes": [source.description for source in sources if source.frames.shape[1] == width],
+        },
+        frames=np.concatenate([s.frames for s in sources if s.frames.shape[1] == width]),
+        frame_rate=sources[0].frame_rate,
+        truth=None,
+        root_columns=sources[0].root_columns,
+    )
+    run = output / "shared-run"
+    train_run(config, joined, run, overwrite=overwrite)
+    return str(run), failed
 
 
 def _segment_rows(kept: list[TakeResult], labels: dict[str, np.ndarray]) -> list[dict[str, Any]]:
@@ -487,6 +602,7 @@ def _report(
     segments: list[dict[str, Any]],
     n_actions: int,
     failed: list[TakeResult],
+    shared: bool,
 ) -> Any:
     from mocap_seq2seq.report.figures import collection_bars, figure_to_png_bytes
     from mocap_seq2seq.report.model import Column, Figure, Report, single_group_table
@@ -541,9 +657,15 @@ def _report(
         title="mocap-seq2seq: a collection of takes",
         paragraphs=(
             f"{len(kept)} takes, {len(segments)} segments, {n_actions} actions found across "
-            "takes. Each take was cut by its own model's decoder states; segments were "
-            "compared across takes by their poses (root position dropped, one normalisation "
-            "for all takes).",
+            "takes. "
+            + (
+                "One model was trained on all takes; its decoder states cut every take and "
+                "compare segments across takes (one normalisation for all takes)."
+                if shared
+                else "Each take was cut by its own model's decoder states; segments were "
+                "compared across takes by their poses (root position dropped, one "
+                "normalisation for all takes)."
+            ),
         ),
         tables=tuple(tables),
         figures=(Figure("takes", figure_to_png_bytes(figure), "Every take's actions."),),

@@ -105,8 +105,20 @@ def test_collection_options_and_inputs_are_checked(tmp_path: Path) -> None:
     assert code == 2 and "not to a collection" in output
     code, output = invoke("segment", str(folder / "slow.bvh"), "--k", "2")
     assert code == 2 and "apply to a collection" in output
+    code, output = invoke("segment", str(folder / "slow.bvh"), "--shared-model")
+    assert code == 2 and "apply to a collection" in output
     code, output = invoke("segment", str(folder), "--k", "0")
     assert code == 2
+    code, output = invoke(
+        "segment",
+        str(folder / "slow.bvh"),
+        str(folder / "fast.bvh"),
+        "--scheduler",
+        "tcp://127.0.0.1:1",
+        "-o",
+        str(tmp_path / "nowhere"),
+    )
+    assert code == 2 and "Cannot reach the Dask scheduler" in output
     (tmp_path / "file").write_text("")
     code, output = invoke("segment", str(folder), "-o", str(tmp_path / "file"))
     assert code == 2 and "is a file" in output
@@ -116,7 +128,29 @@ def test_find_takes_names_every_take_once(tmp_path: Path) -> None:
     for sub in ("a", "b"):
         (tmp_path / sub).mkdir()
         write_bvh(tmp_path / sub / "walk.bvh", 100, 50)
-    found = find_takes([tmp_path])
+    found = find_takes([tmp_path, tmp_path / "a" / "walk.bvh"])  # one file twice: once
     assert [take.name for take in found] == ["walk", "walk-2"]
     assert all(len(take.files) == 1 for take in found)
     np.testing.assert_array_equal(sorted(t.files[0].parent.name for t in found), ["a", "b"])
+
+
+def test_one_shared_model_for_all_takes(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    target = tmp_path / "shared"
+    code, output = invoke(
+        "segment", str(folder), "--preset", "tiny", "--shared-model", "--k", "2", "-o", str(target)
+    )
+    assert code == 0, output
+    assert "one model for all takes" in output and "left out broken" in output
+    assert (target / "shared-run" / "config.json").is_file()
+    assert not (target / "takes" / "slow" / "run").exists()
+    stored = json.loads((target / "takes" / "slow" / "segments.json").read_text())
+    assert stored["model"] == str(target / "shared-run")
+    rows = _rows(target)
+    assert {row["take"] for row in rows} == {"mixed", "slow", "fast"}
+    assert {row["action"] for row in rows} <= {"0", "1"}
+    assert "One model was trained on all takes" in (target / "report.md").read_text()
+    # The per-take results of a shared run are not taken for a per-take run's.
+    code, output = invoke("segment", str(folder), "--preset", "tiny", "-o", str(target))
+    assert code == 0, output
+    assert "kept slow" not in output and (target / "takes" / "slow" / "run").is_dir()
