@@ -140,22 +140,22 @@ def segment(
     if missing:  # one line, as `mocap convert` says it (not Typer's framed usage error)
         raise UsageError(f"'{missing[0]}' does not exist.", "existing motion files")
     from mocap_cli.collection import is_collection, segment_collection
+    from mocap_seq2seq.model import training
 
+    # The options are checked before anything is read or converted.
+    config = training.configure(
+        preset.value,
+        seed=seed,
+        steps=steps,
+        source_length=source_length,
+        target_length=target_length,
+    )
     if is_collection(sources, sequence):
         if labels is not None or video:
             raise UsageError(
                 "--labels and --video apply to one capture, not to a collection of takes.",
                 fix="Segment one take at a time for those, or drop them.",
             )
-        from mocap_seq2seq.model import training
-
-        config = training.configure(
-            preset.value,
-            seed=seed,
-            steps=steps,
-            source_length=source_length,
-            target_length=target_length,
-        )
         segment_collection(
             sources,
             output,
@@ -213,16 +213,8 @@ def segment(
         source = file_source(data, sequence)
 
         from mocap_cli.backend import import_keras
-        from mocap_seq2seq.model import training
         from mocap_seq2seq.model.windows import check_window
 
-        config = training.configure(
-            preset.value,
-            seed=seed,
-            steps=steps,
-            source_length=source_length,
-            target_length=target_length,
-        )
         check_window(source.frames.shape[0], config.source_length, config.target_length)
         import_keras()
         from mocap_cli.progress import train_with_progress
