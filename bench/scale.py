@@ -15,15 +15,21 @@ from the child's own ``VmHWM`` in ``/proc/self/status``, the OS's accounting):
   automatic; the wall time counts the segmenter only, the memory the whole job;
 * ``segment`` with ``search="exact"`` at 60,000 frames: the "before" row;
 * ``embed``: the pretrained ``trial-01`` model over the whole sequence
-  (``embedding.embed_sequence``), wall time of the embedding only.
+  (``embedding.embed_sequence``), wall time of the embedding only;
+* ``pipeline``: the whole way from the frames in memory to frame labels, as a
+  user runs it: Keras imported, the model loaded, the sequence embedded, the
+  decoder states segmented by ``pipeline.segment_frames`` (the kernel
+  segmenter's defaults, oracle or automatic K); the wall time counts all of it.
 
-    python bench/scale.py run [--sizes 10000,100000,432000] [--stages segment,embed]
+    python bench/scale.py run [--sizes 10000,100000,432000] [--stages segment,embed,pipeline]
                               [--with-before] [--with-million]
     python bench/scale.py summarize
 
-Rows are appended to ``bench/results/scale.csv``; a rerun skips the rows
-already there. ``summarize`` writes ``bench/results/scale.md`` with the fitted
-growth exponent (the slope of log time and log memory against log frames).
+Rows are appended to ``bench/results/scale.csv``, with the 1-minute load
+average as each row started (the machine is shared); a rerun skips the rows
+already there (move the file aside to measure them all again). ``summarize``
+writes ``bench/results/scale.md`` with the fitted growth exponent (the slope
+of log time and log memory against log frames).
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ SUMMARY_MD = common.RESULTS_DIR / "scale.md"
 
 SIZES = (10_000, 100_000, 432_000)
 MILLION = 1_000_000
+ONE_HOUR = 432_000
 BEFORE_SIZE = 60_000
 NOISE = 0.02
 SEQUENCE_SEED = 0
@@ -67,6 +74,7 @@ COLUMNS = (
     "n_segments_pred",
     "cap_reached",
     "keras_backend",
+    "load",
     "machine",
 )
 
@@ -144,6 +152,24 @@ def child(stage: str, search: str, k_mode: str, n_frames: int) -> dict[str, Any]
         row["n_clusters_pred"] = model.n_clusters_
         row["n_segments_pred"] = model.segment_frames_.shape[0]
         row["cap_reached"] = model.cap_reached_
+    elif stage == "pipeline":
+        # From the frames in memory to frame labels, as a user runs it: Keras
+        # imported, the model loaded, the states embedded and segmented with the
+        # library's defaults (pipeline.segment_frames, search="auto").
+        started = time.perf_counter()
+        from mocap_seq2seq.embedding import embed_sequence
+        from mocap_seq2seq.model.training import load_run
+        from mocap_seq2seq.pipeline import segment_frames
+        from mocap_seq2seq.pretrained import pretrained_folder
+        from mocap_seq2seq.segment.metrics import adjusted_rand
+
+        model, normalization, _ = load_run(pretrained_folder(EMBED_MODEL))
+        states = embed_sequence(model, normalization, frames).states
+        predicted = segment_frames(states, "kernel", labels=labels, oracle=k_mode == ORACLE)
+        row["seconds"] = time.perf_counter() - started
+        row["ari"] = adjusted_rand(labels, predicted)
+        row["n_clusters_pred"] = int(np.unique(predicted).size)
+        row["keras_backend"] = common.keras_backend()
     else:
         from mocap_seq2seq.embedding import embed_sequence
         from mocap_seq2seq.model.training import load_run
@@ -173,6 +199,8 @@ def _jobs(args: argparse.Namespace) -> list[tuple[str, str, str, int]]:
             jobs += [("segment", "auto", ORACLE, size), ("segment", "auto", AUTO, size)]
         if "embed" in stages:
             jobs.append(("embed", "", "", size))
+        if "pipeline" in stages:
+            jobs += [("pipeline", "auto", ORACLE, size), ("pipeline", "auto", AUTO, size)]
     return jobs
 
 
@@ -184,7 +212,8 @@ def run(args: argparse.Namespace) -> None:
         if key in results:
             common.log(f"skip {key} (in {RESULTS_CSV.name})")
             continue
-        common.log(f"{stage} {search} {k_mode} {size} frames ...")
+        load = os.getloadavg()[0]  # the machine is shared: what ran before this row
+        common.log(f"{stage} {search} {k_mode} {size} frames (load {load:.2f}) ...")
         command = [
             sys.executable,
             __file__,
@@ -200,6 +229,7 @@ def run(args: argparse.Namespace) -> None:
             continue
         row = json.loads(done.stdout.strip().splitlines()[-1])
         row["machine"] = machine
+        row["load"] = load
         results.append(row)
         common.log(
             f"  {row['seconds']:.1f} s, {row['peak_mb']:.0f} MB, ARI {row['ari']:.3f}, "
@@ -214,6 +244,40 @@ def _slope(sizes: list[float], values: list[float]) -> float:
         return math.nan
     x, y = np.log([p[0] for p in pairs]), np.log([p[1] for p in pairs])
     return float(np.polyfit(x, y, 1)[0])
+
+
+def _one_hour(rows: list[dict[str, str]]) -> list[str]:
+    """Lines on one hour of capture against the issue's goals (when its rows are there)."""
+    at = {(r["stage"], r["k_mode"]): r for r in rows if int(r["n_frames"]) == ONE_HOUR}
+    embed = at.get(("embed", ""))
+    lines = []
+    for k_mode in (ORACLE, AUTO):
+        segment = at.get(("segment", k_mode))
+        if embed is None or segment is None:
+            continue
+        embed_s, segment_s = common.to_float(embed["seconds"]), common.to_float(segment["seconds"])
+        peak = max(common.to_float(embed["peak_mb"]), common.to_float(segment["peak_mb"]))
+        lines.append(
+            f"* {k_mode} K: embed {embed_s:.1f} s + segment {segment_s:.1f} s = "
+            f"{embed_s + segment_s:.1f} s (goal 120 s; segmentation goal 30 s), "
+            f"peak {peak:.0f} MB (goal 2,000 MB)."
+        )
+        whole = at.get(("pipeline", k_mode))
+        if whole is not None:
+            lines.append(
+                f"  The whole pipeline on the decoder states (imports and model loading "
+                f"included): {common.to_float(whole['seconds']):.1f} s, peak "
+                f"{common.to_float(whole['peak_mb']):.0f} MB, "
+                f"ARI {common.to_float(whole['ari']):.3f}."
+            )
+    if lines:
+        lines = [
+            "One hour of capture (432,000 frames at 120 fps), against the goals:",
+            "",
+            *lines,
+            "",
+        ]
+    return lines
 
 
 def summarize() -> None:
@@ -238,6 +302,7 @@ def summarize() -> None:
                     "–" if r["ari"] in ("", "nan") else f"{common.to_float(r['ari']):.3f}",
                     f"{r['n_segments_pred'] or '–'} / {r['n_segments_true']}",
                     r["cap_reached"] or "–",
+                    f"{common.to_float(r['load']):.1f}",
                 ]
             )
         sizes = [float(r["n_frames"]) for r in members]
@@ -252,7 +317,8 @@ def summarize() -> None:
         "# Scale: segmentation and embedding from 10^4 to 10^6 frames",
         "",
         f"Machine: {machine}. `python bench/scale.py run`; one child process per row,",
-        "peak memory is its VmHWM (whole process: data, normalisation and the stage).",
+        "peak memory is its VmHWM (whole process: data, normalisation and the stage);",
+        "load: the 1-minute load average as the row started (the 2 cores are shared).",
         "Sequences: the ten subject-86 trials repeated in a seeded order with 2 % noise",
         "and re-based root, truth from their annotations; segmentation on raw",
         "normalised poses, `KernelSegmenter(search=...)`, 120 fps.",
@@ -269,6 +335,7 @@ def summarize() -> None:
                 "ARI",
                 "segments found / true",
                 "cap reached",
+                "load",
             ],
             table,
         ),
@@ -277,6 +344,7 @@ def summarize() -> None:
         "",
         common.markdown_table(["stage", "search", "K", "time", "memory"], slopes),
         "",
+        *_one_hour(rows),
     ]
     from mocap_seq2seq.atomic import write_text
 
@@ -296,7 +364,7 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="measure the rows not yet in scale.csv")
     run_parser.add_argument("--sizes", default=",".join(str(size) for size in SIZES))
-    run_parser.add_argument("--stages", default="segment,embed")
+    run_parser.add_argument("--stages", default="segment,embed,pipeline")
     run_parser.add_argument("--with-before", action="store_true", help="the exact search at 6e4")
     run_parser.add_argument("--with-million", action="store_true", help="add 10^6 frames")
     commands.add_parser("summarize", help="write scale.md from scale.csv")

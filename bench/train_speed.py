@@ -243,6 +243,7 @@ def main(argv: list[str] | None = None) -> None:
         name for name, backend in VARIANTS.items() if importlib.util.find_spec(backend) is not None
     ]
     threads = os.environ.get("OMP_NUM_THREADS", "(unset)")
+    load_before = os.getloadavg()[0]  # the machine is shared: what else was running
     with tempfile.TemporaryDirectory() as folder:
         batches = Path(folder) / "batches.npz"
         make_batches(batches, n_batches=64)
@@ -266,6 +267,7 @@ def main(argv: list[str] | None = None) -> None:
                 workers[name].stdin.flush()
                 times[name] += _read(workers[name])["times"]
             print(f"round {round_index + 1}/{args.rounds}", flush=True)
+        load_after = os.getloadavg()[0]
         for process in workers.values():
             process.stdin.close()
             process.wait(timeout=60)
@@ -282,7 +284,8 @@ def main(argv: list[str] | None = None) -> None:
         records.append(
             {"variant": name, "median_ms": round(median, 2), "q1_ms": round(q1, 2),
              "q3_ms": round(q3, 2), "ratio_to_hand_written": round(ratio, 3),
-             "n_steps": len(values)}
+             "n_steps": len(values), "load_before": round(load_before, 2),
+             "load_after": round(load_after, 2)}
         )  # fmt: skip
     table = markdown_table(("variant", "median ms/step", "IQR ms", "x hand-written"), rows)
     text = (
@@ -291,7 +294,9 @@ def main(argv: list[str] | None = None) -> None:
         f"--steps {args.steps}` on {machine_string()}.\n\n"
         f"GRU {HIDDEN}, batch {BATCH}, source {SOURCE} / target {TARGET}, MSE + {SLOWNESS:g} x "
         f"slowness, Adam {LEARNING_RATE:g} with global clip norm {CLIP_NORM:g}, float32; "
-        f"{args.rounds} interleaved rounds of {args.steps} steps after 5 warm-up steps.\n"
+        f"{args.rounds} interleaved rounds of {args.steps} steps after 5 warm-up steps. "
+        f"1-minute load average {load_before:.2f} before the workers started and "
+        f"{load_after:.2f} after the timed rounds (one step at a time runs, about 1).\n"
         + (
             f"Parity: hand-written loss {parity[0]:.6f}, toolkit {parity[1]:.6f} "
             "on the same initial weights.\n\n"

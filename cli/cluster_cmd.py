@@ -11,10 +11,10 @@ import typer
 
 from mocap_cli.console import console, line
 from mocap_cli.options import Overwrite
+from mocap_seq2seq.segment.names import SEGMENTER_HELP
 
-#: The names of mocap_seq2seq.segment.segmentation.SEGMENTERS (a test keeps them equal;
-#: listed here so that `mocap --help` need not import scikit-learn).
-METHODS = ("kernel", "paper", "kmeans")
+#: The segmenters' names, from the library's light registry (no scikit-learn import).
+METHODS = tuple(SEGMENTER_HELP)
 Method = Enum("Method", {name: name for name in METHODS}, type=str)  # type: ignore[misc]
 
 
@@ -24,9 +24,7 @@ def cluster(
         Method,
         typer.Option(
             "--method",
-            help="kernel: change points + clustering of segments (the toolkit's "
-            "default); paper: agglomerative, cosine, single linkage (Su & Shlizerman); "
-            "kmeans: k-means on frames.",
+            help="; ".join(f"{name}: {text}" for name, text in SEGMENTER_HELP.items()) + ".",
         ),
     ] = Method.kernel,  # type: ignore[attr-defined]
     k: Annotated[

@@ -99,9 +99,7 @@ def embed(
             segment_bounds=source.segment_bounds if paper_protocol else None,
             batch_size=batch_size,
             metadata=metadata,
-            labels=source.labels,
-            action_names=source.action_names,
-            tolerance_windows=source.tolerance_windows,
+            truth=source.truth,
             progress=report,
         )
     write_embedding(target, embedding, overwrite=overwrite)

@@ -71,7 +71,7 @@ def segment(
         typer.Option(
             "--preset", help="Training preset (see `mocap train --help`; tiny: a quick smoke run)."
         ),
-    ] = Preset.default,
+    ] = Preset["default"],
     steps: Annotated[
         int | None,
         typer.Option("--steps", help="Training steps \\[default: the preset's].", min=1),
@@ -84,12 +84,54 @@ def segment(
         typer.Option("--video", help="Also animate the skeleton over the action bars."),
     ] = False,
     overwrite: Overwrite = False,
+    k: Annotated[
+        int | None,
+        typer.Option(
+            "--k",
+            help="Collections: the number of actions across takes \\[default: chosen].",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            help="Collections: takes at once, on a local Dask cluster of this many "
+            "worker processes (the optional extra 'distributed').",
+            min=1,
+        ),
+    ] = 1,
+    shared_model: Annotated[
+        bool,
+        typer.Option(
+            "--shared-model",
+            help="Collections: one model trained on all takes instead of one a take "
+            "(measured worse on subject 86; its states then also compare takes).",
+        ),
+    ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Collections: address of a running Dask scheduler (tcp://host:8786) "
+            "to run the takes on.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Convert, train, embed, cluster and report, for a capture of your own.
+    """Convert, train, embed, cluster and report, for a capture of your own or a collection.
 
     Rerunning after an interruption resumes the training from its last checkpoint.
     Examples: `mocap segment walk.bvh`, `mocap segment walk.bvh --labels walk.csv --video`,
     `mocap segment 86.asf 86_02.amc --frame-rate 120`, `mocap segment mine.h5 --sequence take2`.
+
+    A folder, several motion files, or a converted file of several sequences is a
+    collection: every take is trained, embedded and segmented on its own, then the
+    segments of all takes are clustered together so that one action has one number
+    in every take (segments.csv, a table of actions by take, report.html). A rerun
+    skips finished takes; a bad take is reported and left out.
+    Examples: `mocap segment my_takes/`, `mocap segment a.bvh b.bvh c.bvh --workers 2`.
     """
     started = time.monotonic()
     from mocap_seq2seq.errors import OutputExistsError, UsageError
@@ -97,6 +139,41 @@ def segment(
     missing = [path for path in sources if not path.exists()]
     if missing:  # one line, as `mocap convert` says it (not Typer's framed usage error)
         raise UsageError(f"'{missing[0]}' does not exist.", "existing motion files")
+    from mocap_cli.collection import is_collection, segment_collection
+    from mocap_seq2seq.model import training
+
+    # The options are checked before anything is read or converted.
+    config = training.configure(
+        preset.value,
+        seed=seed,
+        steps=steps,
+        source_length=source_length,
+        target_length=target_length,
+    )
+    if is_collection(sources, sequence):
+        if labels is not None or video:
+            raise UsageError(
+                "--labels and --video apply to one capture, not to a collection of takes.",
+                fix="Segment one take at a time for those, or drop them.",
+            )
+        segment_collection(
+            sources,
+            output,
+            config,
+            n_actions=k,
+            frame_rate=frame_rate,
+            overwrite=overwrite,
+            workers=workers,
+            scheduler=scheduler,
+            shared_model=shared_model,
+        )
+        return
+    if k is not None or workers != 1 or scheduler is not None or shared_model:
+        raise UsageError(
+            "--k, --workers, --scheduler and --shared-model apply to a collection of takes "
+            "(a folder, several files); this is one capture.",
+            fix="Drop them, or pass a folder of takes.",
+        )
     is_h5 = len(sources) == 1 and sources[0].suffix.lower() in (".h5", ".hdf5")
     if is_h5 and (labels is not None or asf is not None or frame_rate is not None):
         raise UsageError(
@@ -136,14 +213,8 @@ def segment(
         source = file_source(data, sequence)
 
         from mocap_cli.backend import import_keras
-        from mocap_seq2seq.model import training
         from mocap_seq2seq.model.windows import check_window
 
-        config = training.PRESETS[preset.value].replace(seed=seed)
-        changes = {"steps": steps, "source_length": source_length, "target_length": target_length}
-        config = config.replace(
-            **{key: value for key, value in changes.items() if value is not None}
-        )
         check_window(source.frames.shape[0], config.source_length, config.target_length)
         import_keras()
         from mocap_cli.progress import train_with_progress

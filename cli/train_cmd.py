@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from mocap_cli.console import console
 from mocap_cli.options import (
@@ -22,19 +22,14 @@ from mocap_cli.options import (
     Trial,
 )
 from mocap_cli.progress import train_with_progress
+from mocap_seq2seq.model import training
+from mocap_seq2seq.model.training import MODEL_TYPES, PRESETS
 
+# The choices come from the library's registries, so a new preset or model type
+# needs no change here. Both are built without importing Keras.
 
-class Preset(str, Enum):
-    default = "default"
-    paper_actions = "paper-actions"
-    paper_subject86 = "paper-subject86"
-    tiny = "tiny"
-
-
-class ModelType(str, Enum):
-    seq2seq = "seq2seq"
-    aged_paper_joint = "aged-paper-joint"
-    aged_adversarial = "aged-adversarial"
+Preset = Enum("Preset", {name: name for name in PRESETS}, type=str)  # type: ignore[misc]
+ModelType = Enum("ModelType", {name: name for name in MODEL_TYPES}, type=str)  # type: ignore[misc]
 
 
 def _opt(name: str, help: str) -> typer.models.OptionInfo:
@@ -75,7 +70,7 @@ def train(
     ] = False,
     preset: Annotated[
         Preset, typer.Option("--preset", help="Starting hyper-parameters; options below override.")
-    ] = Preset.default,
+    ] = Preset["default"],
     hidden_size: Annotated[int | None, _opt("--hidden-size", "GRU units.")] = None,
     source_length: SourceLength = None,
     target_length: TargetLength = None,
@@ -95,9 +90,8 @@ def train(
         ModelType | None,
         typer.Option(
             "--model-type",
-            help="Plain seq2seq, or AGED with two discriminators: "
-            "'paper-joint' (one optimiser, as the paper's code) or 'adversarial' "
-            "(alternating). \\[default: seq2seq]",
+            help="; ".join(f"{item.name}: {item.help}" for item in MODEL_TYPES.values())
+            + ". \\[default: seq2seq]",
             show_default=False,
         ),
     ] = None,
@@ -177,17 +171,34 @@ def train(
     walking,eating`.
     """
     from mocap_cli.backend import import_keras
-    from mocap_seq2seq.errors import UsageError
-    from mocap_seq2seq.model import training
+    from mocap_seq2seq.data.sources import source_from_description
 
     if resume is not None:
-        stored = _read_run_config(resume)
-        source = _source_of_run(stored, data_dir)
-        config = _stored_config(stored, resume)
-        if steps is not None:
-            config = config.replace(steps=steps)
+        stored = training.read_run_config(resume)
+        source = source_from_description(stored.data, data_dir)
+        config = stored.config if steps is None else stored.config.replace(steps=steps)
+        monitor = stored.monitor  # a --no-monitor run stays without it
         run_dir = resume
     else:
+        config = training.configure(
+            preset.value,
+            monitor=monitor,
+            seed=seed,
+            keep_best=keep_best,
+            paper_protocol=paper_protocol,
+            hidden_size=hidden_size,
+            source_length=source_length,
+            target_length=target_length,
+            batch_size=batch_size,
+            steps=steps,
+            learning_rate=learning_rate,
+            clip_norm=clip_norm,
+            tied=tied,
+            model_type=model_type.value if model_type else None,
+            checkpoint_every=checkpoint_every,
+            root_velocity=root_velocity,
+            slowness=slowness,
+        )
         from mocap_cli.sources import select_source
 
         source = select_source(
@@ -202,36 +213,6 @@ def train(
             data=data,
             sequence=sequence,
         )
-        changes = {
-            key: value
-            for key, value in {
-                "hidden_size": hidden_size,
-                "source_length": source_length,
-                "target_length": target_length,
-                "batch_size": batch_size,
-                "steps": steps,
-                "learning_rate": learning_rate,
-                "clip_norm": clip_norm,
-                "tied": tied,
-                "model_type": model_type.value if model_type else None,
-                "checkpoint_every": checkpoint_every,
-                "root_velocity": root_velocity,
-                "slowness": slowness,
-            }.items()
-            if value is not None
-        }
-        if model_type not in (None, ModelType.seq2seq):
-            if slowness:
-                raise UsageError(
-                    "--slowness applies to --model-type seq2seq only.",
-                    fix="Drop --slowness, or train the seq2seq model.",
-                )
-            changes["slowness"] = 0.0  # recorded as what AGED trains with
-        config = training.PRESETS[preset.value].replace(
-            seed=seed, keep_best=keep_best, paper_protocol=paper_protocol, **changes
-        )
-        if keep_best and not monitor:
-            raise UsageError("--keep-best needs the monitor.", fix="Drop --no-monitor.")
         run_dir = output if output is not None else Path("runs") / _default_run_name(source)
 
     import_keras()  # after the arguments are known good: a usage error comes at once
@@ -261,7 +242,7 @@ def train(
     )
     console.print(
         f"[green]Done[/] in {result.seconds:.0f} s: final loss {result.final_loss:.4f}. "
-        f"Run folder: [bold]{result.run_dir}[/]"
+        f"Run folder: [bold]{escape(str(result.run_dir))}[/]"
     )
     if result.history.get("forecast_ratio"):
         ratio = result.history["forecast_ratio"][-1]
@@ -285,46 +266,13 @@ def _default_run_name(source: object) -> str:
     return "actions-" + "-".join(names) + f"-seed{description['recipe']['seed']}"
 
 
-def _read_run_config(run: Path) -> dict:
-    from mocap_seq2seq.errors import ModelFileError
-    from mocap_seq2seq.model.training import CONFIG_FILE
-
-    try:
-        return json.loads((run / CONFIG_FILE).read_text())
-    except (OSError, ValueError) as error:
-        raise ModelFileError(
-            f"'{run}' is not a run folder ({CONFIG_FILE} is missing or damaged).",
-            "a folder written by `mocap train`",
-            "Pass the folder given to --output when training started.",
-        ) from error
-
-
-def _stored_config(stored: dict, run: Path) -> object:
-    from mocap_seq2seq.errors import ModelFileError
-    from mocap_seq2seq.model.training import TrainConfig
-
-    try:
-        return TrainConfig(**stored["train"])
-    except (KeyError, TypeError) as error:
-        raise ModelFileError(
-            f"The config of run '{run}' is damaged or from another version ({error}).",
-            "a config.json written by `mocap train`",
-            "Start a new run.",
-        ) from None
-
-
-def _source_of_run(stored: dict, data_dir: Path | None) -> object:
-    from mocap_seq2seq.data.sources import source_from_description
-
-    return source_from_description(stored.get("data", {}), data_dir)
-
-
 def _print_plan(source: object, config: object, run_dir: Path, resuming: bool) -> None:
     values = dataclasses.asdict(config)  # type: ignore[call-overload]
     frames = source.frames  # type: ignore[attr-defined]
+    name = escape(source.name)  # type: ignore[attr-defined]
     console.print(
-        f"{'Resuming' if resuming else 'Training'} on [bold]{source.name}[/] "  # type: ignore[attr-defined]
-        f"({frames.shape[0]:,} frames x {frames.shape[1]} channels) -> {run_dir}"
+        f"{'Resuming' if resuming else 'Training'} on [bold]{name}[/] "
+        f"({frames.shape[0]:,} frames x {frames.shape[1]} channels) -> {escape(str(run_dir))}"
     )
     shown = (
         "model_type",

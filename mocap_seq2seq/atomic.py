@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from mocap_seq2seq.errors import MocapError
+from mocap_seq2seq.errors import BusyError, MocapError
 
 #: Suffix of the temporary files; a crashed writer may leave one behind, and
 #: :func:`remove_stale_temporaries` cleans them up.
@@ -348,3 +348,51 @@ def _fsync_folder(folder: Path) -> None:
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
+
+
+#: The lock file a writer holds in a folder it writes (a run folder).
+LOCK_FILE = ".mocap.lock"
+
+
+@contextlib.contextmanager
+def hold_lock(folder: str | os.PathLike[str], *, what: str = "Folder") -> Iterator[None]:
+    """Hold an exclusive kernel lock on ``folder`` for the block; refuse at once if taken.
+
+    The lock is ``flock`` on ``folder/.mocap.lock``: the operating system
+    releases it when its holder exits, however it exits (SIGKILL included), so
+    a killed run never leaves a stale lock behind, unlike a PID file. The
+    file itself stays (an empty file) and means nothing once unlocked.
+
+    Args:
+        folder: an existing folder.
+        what: how the message names the folder ("Run folder").
+
+    Raises:
+        BusyError: another process holds the lock.
+    """
+    try:
+        import fcntl
+    except ImportError:  # not POSIX (Windows): no kernel flock; the run is unlocked
+        yield
+        return
+    path = Path(folder) / LOCK_FILE
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise MocapError(
+            f"Cannot lock '{folder}': {error.strerror or error}.",
+            "a folder you can write to",
+            "Choose another output folder or fix its permissions.",
+        ) from error
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BusyError(
+                f"{what} '{folder}' is being written by another mocap process.",
+                "a folder no other process is writing",
+                "Wait for that process to finish, or choose another output.",
+            ) from None
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock

@@ -37,6 +37,7 @@ import numpy as np
 
 from mocap_seq2seq.atomic import atomic_hdf5, pause_for_tests
 from mocap_seq2seq.errors import DataFileError, OutputExistsError, WindowError
+from mocap_seq2seq.labels import GroundTruth, WithGroundTruth
 from mocap_seq2seq.model.windows import tile_windows, windows_at
 from mocap_seq2seq.segment.projection import principal_components
 
@@ -47,7 +48,7 @@ _BLOCK_WINDOWS = 4096
 
 
 @dataclass(frozen=True)
-class Embedding:
+class Embedding(WithGroundTruth):
     """Frame-level decoder states of one sequence.
 
     Args:
@@ -55,19 +56,16 @@ class Embedding:
         filled: ``(n_frames,)`` bool, frames that borrowed a neighbour's state.
         pca: ``(n_frames, 3)`` projection for figures.
         metadata: JSON-able description (sequence, run, protocol).
-        labels: ground-truth frame labels when known (never used to embed).
-        action_names: names of the label values.
-        tolerance_windows: ``(n_boundaries, 2)`` ground-truth earliest..latest
-            frames of each true boundary, for evaluation.
+        truth: the sequence's ground truth when known (never used to embed),
+            for evaluation; ``labels``, ``action_names`` and
+            ``tolerance_windows`` are its views.
     """
 
     states: np.ndarray
     filled: np.ndarray
     pca: np.ndarray
     metadata: dict[str, Any] = field(default_factory=dict)
-    labels: np.ndarray | None = None
-    action_names: tuple[str, ...] = ()
-    tolerance_windows: np.ndarray | None = None
+    truth: GroundTruth | None = None
 
     @property
     def n_frames(self) -> int:
@@ -197,10 +195,12 @@ def read_embedding(path: str | os.PathLike[str]) -> Embedding:
                 filled=handle["filled"][()].astype(bool),
                 pca=handle["pca"][()],
                 metadata=json.loads(handle.attrs.get("metadata", "{}")),
-                labels=labels,
-                action_names=names,
-                tolerance_windows=(
-                    handle["tolerance_windows"][()] if "tolerance_windows" in handle else None
+                truth=None
+                if labels is None
+                else GroundTruth(
+                    labels,
+                    names,
+                    handle["tolerance_windows"][()] if "tolerance_windows" in handle else None,
                 ),
             )
     except DataFileError:
@@ -224,9 +224,7 @@ def embed_sequence(
     batch_size: int = 256,
     segment_bounds: np.ndarray | None = None,
     metadata: dict[str, Any] | None = None,
-    labels: np.ndarray | None = None,
-    action_names: tuple[str, ...] = (),
-    tolerance_windows: np.ndarray | None = None,
+    truth: GroundTruth | None = None,
     progress: Callable[[int, int], None] | None = None,
     normalized: np.ndarray | None = None,
 ) -> Embedding:
@@ -239,8 +237,7 @@ def embed_sequence(
         batch_size: windows per forward pass.
         segment_bounds: ground-truth segments, only for the paper's protocol.
         metadata: stored with the embedding (sequence, run, protocol).
-        labels: ground truth carried along for ``evaluate``; never used here.
-        action_names: names of the label values.
+        truth: ground truth carried along for ``evaluate``; never used here.
         progress: called as ``progress(done, total)`` windows.
         normalized: ``normalization.transform(frames)`` when the caller has
             it already (the pipeline reuses it for the raw-pose rows), so
@@ -258,7 +255,5 @@ def embed_sequence(
         filled=filled,
         pca=principal_components(states),
         metadata=dict(metadata or {}),
-        labels=labels,
-        action_names=tuple(action_names),
-        tolerance_windows=tolerance_windows,
+        truth=truth,
     )

@@ -21,6 +21,8 @@ unusable values in frames   :class:`BadDataError`                               
 a data or run file damaged  :class:`DataFileError`, :class:`ModelFileError`     1
 an argument that does not   :class:`MismatchError`                              1
 fit a file
+an output another process   :class:`BusyError`                                  1
+is writing
 ==========================  ==================================================  ====
 
 :class:`UsageError` and :class:`BadDataError` are also ``ValueError``: where
@@ -110,6 +112,10 @@ class ModelFileError(MocapError):
 
 class OutputExistsError(UsageError):
     """An output that already exists, and ``overwrite`` was not requested."""
+
+
+class BusyError(MocapError):
+    """An output that another process is writing at this moment (its lock is held)."""
 
 
 class TrainingDivergedError(MocapError):

@@ -14,10 +14,17 @@ the next segment), and ``min..max`` of the triple is the tolerance window.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from mocap_seq2seq.errors import UsageError
+
+#: Half width, in frames, of a boundary's tolerance window where none is annotated
+#: (case-(i) joins, user labels): one target window of the paper's case-(i) model.
+DEFAULT_TOLERANCE = 25
+#: The same tolerance in seconds: 25 frames at the 120 fps of the CMU captures.
+TOLERANCE_SECONDS = DEFAULT_TOLERANCE / 120.0
 
 #: Ground-truth names that denote the same action; the key is merged into the value.
 ACTION_ALIASES: dict[str, str] = {"walk": "walking"}
@@ -130,3 +137,146 @@ def relabel_by_first_appearance(labels: Sequence[int] | np.ndarray) -> np.ndarra
     _, first_index, inverse = np.unique(array, return_index=True, return_inverse=True)
     order = np.argsort(np.argsort(first_index))
     return order[inverse].astype(np.int64)
+
+
+def tolerance_windows(
+    boundaries: Sequence[int] | np.ndarray, tolerance: int = DEFAULT_TOLERANCE
+) -> np.ndarray:
+    """Windows ``[b - tolerance, b + tolerance]`` around known boundaries.
+
+    For sequences without annotated windows (case (i) concatenations), where
+    the joins are exact and a detected boundary within ``tolerance`` frames
+    counts as found. The default of 25 frames is one target window of the
+    paper's case (i) model, about 0.2 s of motion.
+
+    Args:
+        boundaries: true first frames of new segments, shape ``(n_true,)``.
+        tolerance: half width in frames, ``>= 0``. Defaults to 25.
+
+    Returns:
+        int64 array of shape ``(n_true, 2)``.
+
+    Example:
+    >>> tolerance_windows([100, 250], tolerance=10)
+    array([[ 90, 110],
+           [240, 260]])
+    """
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, np.integer)) or tolerance < 0:
+        raise UsageError(
+            f"The 'tolerance' of tolerance_windows must be a whole number of frames >= 0. "
+            f"Got {tolerance!r}.",
+            fix="Pass a --tolerance such as 25.",
+        )
+    points = np.asarray(boundaries)
+    if points.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    if points.ndim != 1:
+        raise UsageError(
+            f"The 'boundaries' of tolerance_windows must be 1-D. Got shape {points.shape}.",
+            "shape (n_true,)",
+        )
+    points = points.astype(np.int64)
+    return np.stack([points - tolerance, points + tolerance], axis=1)
+
+
+def tolerance_frames(frame_rate: float | None) -> int:
+    """:data:`TOLERANCE_SECONDS` in frames at ``frame_rate`` (25 when the rate is unknown).
+
+    Example:
+    >>> tolerance_frames(120.0), tolerance_frames(60.0), tolerance_frames(None)
+    (25, 12, 25)
+    """
+    return DEFAULT_TOLERANCE if frame_rate is None else round(TOLERANCE_SECONDS * frame_rate)
+
+
+@dataclass(frozen=True)
+class GroundTruth:
+    """What is known of a sequence's actions: the answer evaluation compares against.
+
+    One type for stored sequences, sources, concatenations and embeddings, so
+    that the labels, their names and the boundary tolerance windows travel
+    together and are built in one place. Only evaluation (and the paper's
+    explicit protocol) may read it.
+
+    Args:
+        labels: ``(n_frames,)`` one integer per frame.
+        action_names: the name of each label value (``action_names[label]``).
+        tolerance_windows: ``(n_boundaries, 2)`` inclusive earliest..latest
+            frame at which each true boundary counts as found.
+
+    Example:
+    >>> truth = GroundTruth.around_boundaries([0, 0, 1, 1, 1], ("walk", "run"), frame_rate=None)
+    >>> truth.boundaries.tolist(), truth.tolerance_windows.tolist(), truth.n_actions
+    ([2], [[-23, 27]], 2)
+    """
+
+    labels: np.ndarray
+    action_names: tuple[str, ...] = ()
+    tolerance_windows: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "labels", check_frame_labels(self.labels))
+        object.__setattr__(self, "action_names", tuple(self.action_names))
+        if self.tolerance_windows is not None:
+            windows = np.asarray(self.tolerance_windows, dtype=np.int64).reshape(-1, 2)
+            object.__setattr__(self, "tolerance_windows", windows)
+
+    @classmethod
+    def around_boundaries(
+        cls,
+        labels: Sequence[int] | np.ndarray,
+        action_names: Sequence[str],
+        *,
+        frame_rate: float | None,
+    ) -> GroundTruth:
+        """Ground truth whose windows are the boundaries plus or minus :func:`tolerance_frames`.
+
+        For labels without annotated windows: case-(i) joins, user label files.
+        """
+        labels = check_frame_labels(labels)
+        windows = tolerance_windows(labels_to_boundaries(labels), tolerance_frames(frame_rate))
+        return cls(labels, tuple(action_names), windows)
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.labels.size)
+
+    @property
+    def n_actions(self) -> int:
+        return int(np.unique(self.labels).size)
+
+    @property
+    def boundaries(self) -> np.ndarray:
+        return labels_to_boundaries(self.labels)
+
+    @property
+    def segment_bounds(self) -> np.ndarray:
+        """``(n_segments, 2)`` start and end (exclusive) of every true segment."""
+        return np.array([(start, end) for start, end, _ in labels_to_segments(self.labels)])
+
+
+class WithGroundTruth:
+    """Read-only views of a ``truth: GroundTruth | None`` attribute, for the classes that carry one.
+
+    Sources and embeddings keep the names their users read (``labels``,
+    ``action_names``, ``tolerance_windows``, ``segment_bounds``); the values
+    live once, in the :class:`GroundTruth`.
+    """
+
+    truth: GroundTruth | None
+
+    @property
+    def labels(self) -> np.ndarray | None:
+        return None if self.truth is None else self.truth.labels
+
+    @property
+    def action_names(self) -> tuple[str, ...]:
+        return () if self.truth is None else self.truth.action_names
+
+    @property
+    def tolerance_windows(self) -> np.ndarray | None:
+        return None if self.truth is None else self.truth.tolerance_windows
+
+    @property
+    def segment_bounds(self) -> np.ndarray | None:
+        return None if self.truth is None else self.truth.segment_bounds

@@ -217,9 +217,7 @@ def embed_source(
             "name": source.name,
             "frame_rate": source.frame_rate,
         },
-        labels=source.labels,
-        action_names=source.action_names,
-        tolerance_windows=source.tolerance_windows,
+        truth=source.truth,
         progress=progress,
     )
 

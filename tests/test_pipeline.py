@@ -73,6 +73,34 @@ def test_embedding_has_one_state_per_frame(embedding_file: Path) -> None:
     assert code == 2 and "--overwrite" in output
 
 
+def test_the_ground_truth_travels_whole_from_source_to_embedding_file(
+    embedding_file: Path, data_dir: Path
+) -> None:
+    from mocap_seq2seq.data.sources import trial_source
+    from mocap_seq2seq.embedding import read_embedding
+    from mocap_seq2seq.labels import GroundTruth
+
+    source = trial_source("01", data_dir)
+    read = read_embedding(embedding_file)
+    assert isinstance(source.truth, GroundTruth) and isinstance(read.truth, GroundTruth)
+    np.testing.assert_array_equal(read.truth.labels, source.truth.labels)
+    np.testing.assert_array_equal(read.truth.tolerance_windows, source.truth.tolerance_windows)
+    assert read.truth.action_names == source.truth.action_names
+    assert read.labels is read.truth.labels  # the old names are views of the one truth
+    assert source.segment_bounds.tolist() == source.truth.segment_bounds.tolist()
+
+
+def test_tolerance_windows_are_built_in_seconds_in_one_place() -> None:
+    from mocap_seq2seq.labels import GroundTruth
+
+    labels = np.repeat([0, 1, 0], 100)
+    at_120 = GroundTruth.around_boundaries(labels, ("a", "b"), frame_rate=120.0)
+    at_60 = GroundTruth.around_boundaries(labels, ("a", "b"), frame_rate=60.0)
+    assert at_120.tolerance_windows.tolist() == [[75, 125], [175, 225]]
+    assert at_60.tolerance_windows.tolist() == [[88, 112], [188, 212]]
+    assert at_120.n_actions == 2 and at_120.boundaries.tolist() == [100, 200]
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_cluster_then_evaluate(embedding_file: Path, tmp_path: Path, method: str) -> None:
     folder = tmp_path / method

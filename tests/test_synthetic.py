@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mocap_seq2seq.data.synthetic import piecewise_motion
+from mocap_seq2seq.data.synthetic import piecewise_motion, unlike_takes_motion
 from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.labels import boundaries_to_labels, labels_to_boundaries
 
@@ -75,3 +75,44 @@ def test_invalid_arguments(kwargs, message):
 def test_single_segment():
     motion = piecewise_motion(n_segments=1, n_actions=1, n_frames=30)
     assert motion.boundaries.size == 0 and np.all(motion.labels == 0)
+
+
+def test_unlike_takes_layout_and_seed():
+    motion = unlike_takes_motion(n_frames=2000, n_channels=5, seed=2)
+    assert motion.frames.shape == (2000, 5) and motion.frames.dtype == np.float32
+    np.testing.assert_array_equal(motion.segment_actions, [0, 1, 2, 1, 0])
+    lengths = np.diff(np.concatenate([[0], motion.boundaries, [2000]]))
+    assert lengths[1] == lengths[3] == 80 and lengths.sum() == 2000
+    np.testing.assert_array_equal(
+        motion.frames, unlike_takes_motion(n_frames=2000, n_channels=5, seed=2).frames
+    )
+
+
+def test_unlike_takes_are_what_they_say():
+    # The two takes of B differ by take_offset in mean posture (their patterns
+    # are the same), the two As by noise only, and A and C by less than the takes.
+    motion = unlike_takes_motion(noise=0.0, seed=0)
+    starts = np.concatenate([[0], motion.boundaries])
+    ends = np.concatenate([motion.boundaries, [motion.n_frames]])
+    means = [motion.frames[a:b].mean(axis=0) for a, b in zip(starts, ends)]
+    assert np.linalg.norm(means[3] - means[1]) == pytest.approx(3.0, abs=0.3)
+    assert np.linalg.norm(means[4] - means[0]) < 0.1
+    assert np.linalg.norm(means[2] - means[0]) < np.linalg.norm(means[3] - means[1])
+    same = unlike_takes_motion(noise=0.0, take_offset=0.0, seed=0)
+    np.testing.assert_allclose(
+        same.frames[: motion.boundaries[2]], motion.frames[: motion.boundaries[2]]
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_frames": 400}, "'n_frames' of unlike_takes_motion"),
+        ({"take_offset": -1.0}, "'take_offset'"),
+        ({"noise": float("nan")}, "'noise'"),
+        ({"n_channels": True}, "'n_channels'"),
+    ],
+)
+def test_unlike_takes_invalid_arguments(kwargs, message):
+    with pytest.raises(UsageError, match=message):
+        unlike_takes_motion(**kwargs)

@@ -21,10 +21,8 @@ import numpy as np
 
 from mocap_seq2seq.data.store import ACTIONS_FILE, file_digest, read_sequence, take_index
 from mocap_seq2seq.errors import UsageError
+from mocap_seq2seq.motion.features import ROOT_POSITION_COLUMNS
 from mocap_seq2seq.paths import resolve_data_dir
-
-#: Root-position channels of the 117-channel format.
-ROOT_POSITION_COLUMNS = (0, 1, 2)
 
 
 @dataclass(frozen=True)

@@ -30,44 +30,32 @@ from mocap_seq2seq.data.store import (
     sequence_names,
 )
 from mocap_seq2seq.errors import DataFileError, UnknownNameError, UsageError
-from mocap_seq2seq.labels import labels_to_boundaries, labels_to_segments
-from mocap_seq2seq.motion.features import ROOT_ORIENTATION_COLUMNS, unwrap_expmap
+from mocap_seq2seq.labels import GroundTruth, WithGroundTruth
+from mocap_seq2seq.motion.features import (
+    ROOT_ORIENTATION_COLUMNS,
+    ROOT_POSITION_COLUMNS,
+    unwrap_expmap,
+)
 from mocap_seq2seq.motion.skeleton import Skeleton
 from mocap_seq2seq.paths import resolve_data_dir
 
-#: Root-position channels of both CMU formats (117-channel takes, 96-channel trials).
-ROOT_POSITION_COLUMNS = (0, 1, 2)
-#: Tolerance, in frames, for a detected boundary in case (i), where no
-#: annotated window exists: the truth plus or minus this many frames.
-CASE_I_TOLERANCE = 25
-#: The same tolerance in seconds, for user files whose labels come without
-#: windows: 25 frames at the 120 fps of the CMU captures.
-TOLERANCE_SECONDS = CASE_I_TOLERANCE / 120.0
-
 
 @dataclass(frozen=True)
-class SequenceSource:
+class SequenceSource(WithGroundTruth):
     """Frames plus what is known about them, and how to find them again.
 
-    ``labels``, ``segment_bounds`` and ``tolerance_windows`` are the ground
-    truth: only ``evaluate`` and the explicit paper protocol may look at them.
+    ``truth`` (and its views ``labels``, ``action_names``, ``tolerance_windows``
+    and ``segment_bounds``) is the ground truth: only ``evaluate`` and the
+    explicit paper protocol may look at it.
     """
 
     name: str
     description: dict[str, Any]
     frames: np.ndarray
     frame_rate: float | None
-    labels: np.ndarray | None
-    action_names: tuple[str, ...]
-    tolerance_windows: np.ndarray | None
+    truth: GroundTruth | None
     root_columns: tuple[int, ...] = ()
     skeleton: Skeleton | None = None
-
-    @property
-    def segment_bounds(self) -> np.ndarray | None:
-        if self.labels is None:
-            return None
-        return np.array([(start, end) for start, end, _ in labels_to_segments(self.labels)])
 
 
 def trial_source(
@@ -89,9 +77,7 @@ def trial_source(
         },
         frames=unwrap_expmap(frames, ROOT_ORIENTATION_COLUMNS).astype(np.float32),
         frame_rate=sequence.frame_rate,
-        labels=sequence.labels,
-        action_names=sequence.action_names,
-        tolerance_windows=segments.tolerance_windows(),
+        truth=GroundTruth(sequence.labels, sequence.action_names, segments.tolerance_windows()),
         root_columns=ROOT_POSITION_COLUMNS,
     )
 
@@ -128,18 +114,13 @@ def concatenation_source(
 def _from_concatenation(built: Any, data_dir: str | os.PathLike[str] | None) -> SequenceSource:
     path = recipe_data_path(built.recipe, data_dir)
     rate = collection_frame_rate(path)
-    boundaries = labels_to_boundaries(built.labels)
-    tolerance = CASE_I_TOLERANCE if rate is None else round(TOLERANCE_SECONDS * rate)
-    windows = np.stack([boundaries - tolerance, boundaries + tolerance], axis=1)
     pieces = "+".join(piece.action for piece in built.recipe.pieces)
     return SequenceSource(
         name=f"actions {pieces}",
         description={"kind": "concatenation", "recipe": built.recipe.to_dict()},
         frames=built.frames,
         frame_rate=rate,
-        labels=built.labels,
-        action_names=built.action_names,
-        tolerance_windows=windows.reshape(-1, 2),
+        truth=GroundTruth.around_boundaries(built.labels, built.action_names, frame_rate=rate),
         root_columns=() if built.recipe.drop_root else ROOT_POSITION_COLUMNS,
         skeleton=None if built.recipe.drop_root else read_skeleton(path),
     )
@@ -153,7 +134,7 @@ def file_source(path: str | os.PathLike[str], sequence: str | None = None) -> Se
     for the subject-86 trials). Without ``sequence`` the file must hold one
     sequence with frames. Labels, when the file has them, are the ground truth;
     boundary tolerance windows come from the file, else plus or minus
-    :data:`TOLERANCE_SECONDS`.
+    :data:`~mocap_seq2seq.labels.TOLERANCE_SECONDS`.
     """
     path = Path(path).resolve()
     names = sequence_names(path)
@@ -179,15 +160,16 @@ def file_source(path: str | os.PathLike[str], sequence: str | None = None) -> Se
     skeleton = read_skeleton(path)
     if frames.shape[1] >= 6:
         frames = unwrap_expmap(frames, ROOT_ORIENTATION_COLUMNS)
-    windows = None
+    truth = None
     if found.labels is not None:
         if found.segments is not None and np.all(found.segments.earliest[:-1] >= 0):
-            windows = found.segments.tolerance_windows()
+            truth = GroundTruth(
+                found.labels, found.action_names, found.segments.tolerance_windows()
+            )
         else:
-            boundaries = labels_to_boundaries(found.labels)
-            rate = found.frame_rate
-            tolerance = CASE_I_TOLERANCE if rate is None else round(TOLERANCE_SECONDS * rate)
-            windows = np.stack([boundaries - tolerance, boundaries + tolerance], axis=1)
+            truth = GroundTruth.around_boundaries(
+                found.labels, found.action_names, frame_rate=found.frame_rate
+            )
     return SequenceSource(
         name=sequence,
         description={
@@ -198,9 +180,7 @@ def file_source(path: str | os.PathLike[str], sequence: str | None = None) -> Se
         },
         frames=np.asarray(frames, dtype=np.float32),
         frame_rate=found.frame_rate,
-        labels=found.labels,
-        action_names=found.action_names if found.labels is not None else (),
-        tolerance_windows=None if windows is None else windows.reshape(-1, 2),
+        truth=truth,
         root_columns=ROOT_POSITION_COLUMNS if frames.shape[1] >= 3 else (),
         skeleton=skeleton,
     )

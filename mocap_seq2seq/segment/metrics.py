@@ -24,10 +24,11 @@ from scipy.optimize import linear_sum_assignment
 from sklearn import metrics as _sk
 
 from mocap_seq2seq.errors import UsageError
-from mocap_seq2seq.labels import relabel_by_first_appearance
-
-#: Default half width, in frames, of the windows made by :func:`tolerance_windows`.
-DEFAULT_TOLERANCE = 25
+from mocap_seq2seq.labels import (  # noqa: F401 - tolerance_windows is part of this API
+    DEFAULT_TOLERANCE,
+    relabel_by_first_appearance,
+    tolerance_windows,
+)
 
 LabelsLike = Sequence[int] | np.ndarray
 
@@ -411,43 +412,3 @@ def boundary_scores(
         n_predicted=n_predicted,
         n_matched=n_matched,
     )
-
-
-def tolerance_windows(
-    boundaries: Sequence[int] | np.ndarray, tolerance: int = DEFAULT_TOLERANCE
-) -> np.ndarray:
-    """Windows ``[b - tolerance, b + tolerance]`` around known boundaries.
-
-    For sequences without annotated windows (case (i) concatenations), where
-    the joins are exact and a detected boundary within ``tolerance`` frames
-    counts as found. The default of 25 frames is one target window of the
-    paper's case (i) model, about 0.2 s of motion.
-
-    Args:
-        boundaries: true first frames of new segments, shape ``(n_true,)``.
-        tolerance: half width in frames, ``>= 0``. Defaults to 25.
-
-    Returns:
-        int64 array of shape ``(n_true, 2)``.
-
-    Example:
-    >>> tolerance_windows([100, 250], tolerance=10)
-    array([[ 90, 110],
-           [240, 260]])
-    """
-    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, np.integer)) or tolerance < 0:
-        raise UsageError(
-            f"The 'tolerance' of tolerance_windows must be a whole number of frames >= 0. "
-            f"Got {tolerance!r}.",
-            fix="Pass a --tolerance such as 25.",
-        )
-    points = np.asarray(boundaries)
-    if points.size == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    if points.ndim != 1:
-        raise UsageError(
-            f"The 'boundaries' of tolerance_windows must be 1-D. Got shape {points.shape}.",
-            "shape (n_true,)",
-        )
-    points = points.astype(np.int64)
-    return np.stack([points - tolerance, points + tolerance], axis=1)
