@@ -396,3 +396,12 @@ def hold_lock(folder: str | os.PathLike[str], *, what: str = "Folder") -> Iterat
         yield
     finally:
         os.close(descriptor)  # closing releases the lock
+
+
+def is_locked_by_a_writer(error: OSError) -> bool:
+    """Whether opening an HDF5 file failed because another process has it open for writing.
+
+    HDF5 locks a file it writes (``flock``); a reader then fails with EAGAIN
+    ("unable to lock file"), which is no sign of a damaged file.
+    """
+    return isinstance(error, BlockingIOError) or "unable to lock file" in str(error)

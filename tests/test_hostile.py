@@ -108,15 +108,24 @@ def test_a_label_in_brackets_is_shown_as_written(tmp_path: Path) -> None:
     assert "[bold]slow" in shown and "[/x]fast" in shown
 
 
-def test_the_missing_backend_hint_keeps_its_brackets(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("backend", "hint"),
+    [
+        ("torch", "pip install torch --index-url https://download.pytorch.org/whl/cpu"),
+        ("jax", 'pip install -e ".[jax]"'),
+    ],
+)
+def test_the_missing_backend_hint_keeps_its_brackets(
+    tmp_path: Path, backend: str, hint: str
+) -> None:
     script = (
-        "import sys, types\n"
-        "sys.modules['torch'] = None\n"
+        "import sys\n"
+        f"sys.modules[{backend!r}] = None\n"
         "from mocap_cli.app import main\n"
         "sys.argv = ['mocap', 'train', '--trial', '01', '--steps', '1', '-o', sys.argv[1]]\n"
         "main()\n"
     )
-    env = {**os.environ, "KERAS_BACKEND": "torch"}
+    env = {**os.environ, "KERAS_BACKEND": backend}
     done = subprocess.run(
         [sys.executable, "-c", script, str(tmp_path / "r")],
         capture_output=True,
@@ -127,7 +136,7 @@ def test_the_missing_backend_hint_keeps_its_brackets(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
-    assert "pip install torch --index-url https://download.pytorch.org/whl/cpu" in lines[0]
+    assert hint in lines[0]
 
 
 # ----------------------------------------------------------------------------- arguments
@@ -239,3 +248,99 @@ def test_a_killed_writers_temporary_is_removed_by_the_next_embed(run: Path, data
         assert live.exists()  # a running writer's temporary is left alone
     finally:
         live.unlink()
+
+
+# ----------------------------------------------------------------------------- a full disk
+
+
+def mocap_process(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`mocap ARGS` in a separate process, so that a segmentation fault shows as its exit code."""
+    script = (
+        "import sys\nfrom mocap_cli.app import main\nsys.argv = ['mocap', *sys.argv[1:]]\nmain()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+    )
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path):
+    """A real 64 KiB tmpfs: writing more than that fails with ENOSPC."""
+    mount = tmp_path / "full"
+    mount.mkdir()
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root on Linux (RLIMIT_FSIZE is not ENOSPC)")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"this container may not mount a tmpfs: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def exits_one_clean_line(done: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert done.returncode == 1, (done.returncode, done.stderr)  # 139 / -11: a segfault
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), done.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_embed_onto_a_full_disk(run: Path, data_dir: Path, full_disk: Path) -> None:
+    target = full_disk / "e.h5"
+    done = mocap_process("embed", run, "--data-dir", data_dir, "-o", target)
+    exits_one_clean_line(done, "e.h5", "No space left")
+    assert list(full_disk.iterdir()) == []
+
+
+def test_convert_onto_a_full_disk(tmp_path: Path, full_disk: Path) -> None:
+    (tmp_path / "big.bvh").write_text(bvh_text(4000))
+    target = full_disk / "big.h5"
+    done = mocap_process("convert", tmp_path / "big.bvh", "-o", target)
+    exits_one_clean_line(done, "big.h5", "No space left")
+    assert list(full_disk.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- busy files
+
+
+@pytest.mark.parametrize("which", ["data", "embedding"])
+def test_a_file_open_for_writing_elsewhere_is_busy_not_truncated(
+    run: Path, data_dir: Path, tmp_path: Path, which: str
+) -> None:
+    from mocap_seq2seq.data.store import SUBJECT86_FILE
+
+    if which == "data":
+        path = tmp_path / "held.h5"
+        shutil.copy(data_dir / SUBJECT86_FILE, path)
+        args = ["info", "--data", path]
+    else:
+        path = tmp_path / "held-embedding.h5"
+        shutil.copy(run / "embedding.h5", path)
+        args = ["cluster", path, "--k", "3", "-o", tmp_path / "cl"]
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import h5py, sys, time\nf = h5py.File(sys.argv[1], 'a')\n"
+            "print('open', flush=True)\ntime.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        line = fails(args, 1, "open for writing in another process", path.name)
+        assert "truncated" not in line
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()

@@ -39,10 +39,11 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from mocap_seq2seq.atomic import atomic_hdf5
+from mocap_seq2seq.atomic import atomic_hdf5, is_locked_by_a_writer
 from mocap_seq2seq.data.formats import cmu
 from mocap_seq2seq.errors import (
     BadDataError,
+    BusyError,
     DataFileError,
     NoFramesError,
     OutputExistsError,
@@ -249,6 +250,12 @@ def open_collection(path: str | os.PathLike[str]) -> Iterator[h5py.File]:
     try:
         handle = h5py.File(path, "r")
     except OSError as error:
+        if is_locked_by_a_writer(error):
+            raise BusyError(
+                f"'{path}' is open for writing in another process.",
+                "a data file no other process is writing",
+                "Wait for that process to finish (or close it), then try again.",
+            ) from error
         raise DataFileError(
             f"'{path}' is not a readable HDF5 file (it may be truncated or of another format).",
             "an HDF5 file written by `mocap convert`",
