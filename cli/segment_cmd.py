@@ -23,6 +23,7 @@ from mocap_cli.options import (
     TargetLength,
 )
 from mocap_cli.train_cmd import Preset
+from mocap_seq2seq.errors import TrainingInterruptedError
 
 
 @contextmanager
@@ -40,6 +41,28 @@ def _removed_on_failure(folder: Path, *, keep_if: Path) -> Iterator[None]:
         if created and folder.is_dir() and not keep_if.is_file():
             shutil.rmtree(folder, ignore_errors=True)
         raise
+
+
+def _interrupted(run_dir: Path, target: Path) -> TrainingInterruptedError:
+    """What an interrupted training of `mocap segment` left, said for `mocap segment`.
+
+    The training's own message sends the user to `mocap train --resume RUN`; here
+    the run folder goes away with the output folder when no checkpoint was
+    written (see :func:`_removed_on_failure`), and a rerun of the same command is
+    what resumes.
+    """
+    from mocap_seq2seq.model.run_folder import checkpoint_step
+
+    step = checkpoint_step(run_dir) if (run_dir / "checkpoint.json").is_file() else None
+    if step is None:
+        return TrainingInterruptedError(
+            "Training interrupted before its first checkpoint; nothing was kept.",
+            fix="Run the same `mocap segment` command again to start over.",
+        )
+    return TrainingInterruptedError(
+        f"Training interrupted; the checkpoint of step {step} is kept in '{run_dir}'.",
+        fix="Run the same `mocap segment` command again to resume from it.",
+    )
 
 
 def segment(
@@ -229,9 +252,12 @@ def segment(
             ),
             soft_wrap=True,
         )
-        result = train_with_progress(
-            config, source, run_dir, None, make_monitor(), resume, not resume
-        )
+        try:
+            result = train_with_progress(
+                config, source, run_dir, None, make_monitor(), resume, not resume
+            )
+        except TrainingInterruptedError:
+            raise _interrupted(run_dir, target) from None
         console.print(
             line(("Trained", "green"), f" in {result.seconds:.0f} s, loss {result.final_loss:.4f}.")
         )

@@ -344,3 +344,47 @@ def test_a_file_open_for_writing_elsewhere_is_busy_not_truncated(
         holder.kill()
         holder.wait()
         holder.stdout.close()
+
+
+# ----------------------------------------------------------------------------- Ctrl-C
+
+
+@pytest.mark.parametrize("when", ["before the first checkpoint", "after a checkpoint"])
+def test_ctrl_c_in_segment_never_points_to_a_deleted_folder(tmp_path: Path, when: str) -> None:
+    import signal
+    import time
+
+    (tmp_path / "walk.bvh").write_text(bvh_text(600))
+    target = tmp_path / "out"
+    run_dir = target / "run"
+    log = tmp_path / "stderr.txt"
+    wanted = run_dir / ("config.json" if when.startswith("before") else "checkpoint.json")
+    with open(log, "w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mocap_cli.app", "segment", str(tmp_path / "walk.bvh")]
+            + ["--preset", "tiny", "--steps", "100000", "-o", str(target)],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env=dict(os.environ, COLUMNS="200"),
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+    try:
+        deadline = time.monotonic() + 240
+        while not wanted.is_file() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert wanted.is_file(), log.read_text()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=120) == 130, log.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    lines = log.read_text().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), lines
+    assert "mocap train --resume" not in lines[0]
+    assert "mocap segment" in lines[0]
+    if when.startswith("before"):
+        assert "nothing was kept" in lines[0] or str(run_dir) not in lines[0]
+        assert str(run_dir) not in lines[0] or run_dir.is_dir()
+    else:
+        assert str(run_dir) in lines[0] and (run_dir / "checkpoint.json").is_file()
