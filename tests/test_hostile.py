@@ -388,3 +388,15 @@ def test_ctrl_c_in_segment_never_points_to_a_deleted_folder(tmp_path: Path, when
         assert str(run_dir) not in lines[0] or run_dir.is_dir()
     else:
         assert str(run_dir) in lines[0] and (run_dir / "checkpoint.json").is_file()
+
+
+def test_a_human36m_parse_error_names_the_subject_folder(tmp_path: Path) -> None:
+    for subject in ("S1", "S9"):
+        (tmp_path / "h36m" / subject).mkdir(parents=True)
+        good = ",".join(["0.1"] * 99) + "\n"
+        (tmp_path / "h36m" / subject / "eating_1.txt").write_text(good * 5)
+    (tmp_path / "h36m" / "S9" / "eating_1.txt").write_text(good * 2 + "0.1,abc\n")
+    out = tmp_path / "h36m.h5"
+    fails(["convert", tmp_path / "h36m", "-o", out], 1, "S9/eating_1.txt line 3")
+    assert not out.exists()
+    no_partials(tmp_path)
