@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mocap_cli.console import console
+from mocap_cli.console import console, line
 from mocap_cli.options import AsfFile, FrameRate, LabelsFile, Overwrite
 
 
@@ -81,12 +81,16 @@ def convert(
             action=action,
             frame_rate=frame_rate,
             overwrite=overwrite,
-            progress=lambda name: status.update(f"Reading {name}"),
+            progress=lambda name: status.update(line(f"Reading {name}")),
         )
     console.print(
-        f"[green]Wrote[/] {path} ({path.stat().st_size / 1e6:.1f} MB, {plan.format}, "
-        f"{len(plan.files)} file{'s' if len(plan.files) != 1 else ''}). "
-        f"Next: `mocap info --data {path}` or `mocap segment {path}`."
+        line(
+            ("Wrote", "green"),
+            f" {path} ({path.stat().st_size / 1e6:.1f} MB, {plan.format}, "
+            f"{len(plan.files)} file{'s' if len(plan.files) != 1 else ''}). "
+            f"Next: `mocap info --data {path}` or `mocap segment {path}`.",
+        ),
+        soft_wrap=True,
     )
 
 
@@ -104,8 +108,8 @@ def _convert_cmu(source_dir: Path, output_dir: Path | None, overwrite: bool) -> 
             source_dir,
             target,
             overwrite=overwrite,
-            progress=lambda name: status.update(f"Reading {name}"),
+            progress=lambda name: status.update(line(f"Reading {name}")),
         )
     for path in written:
         size = path.stat().st_size / 1e6
-        console.print(f"[green]Wrote[/] {path} ({size:.1f} MB)")
+        console.print(line(("Wrote", "green"), f" {path} ({size:.1f} MB)"), soft_wrap=True)

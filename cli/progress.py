@@ -22,7 +22,8 @@ def window_progress(description: str) -> Iterator[Callable[[int, int], None]]:
     )
 
     with Progress(
-        TextColumn(f"[bold]{description}"),
+        # The description may hold a sequence name: shown as it is, not as markup.
+        TextColumn("{task.description}", style="bold", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("windows"),
@@ -99,7 +100,9 @@ def train_with_progress(
             monitor=monitor_fn,
             progress=report,
             # print, not console.log: the log's file:line column means nothing to a user
-            log=lambda message: progress.console.print(message, style="dim", highlight=False),
+            log=lambda message: progress.console.print(
+                message, style="dim", highlight=False, markup=False
+            ),
             resume=resume,
             overwrite=overwrite,
             root_columns=source.root_columns,

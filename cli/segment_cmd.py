@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from mocap_cli.console import console, show_and_write
+from mocap_cli.console import console, line, show_and_write
 from mocap_cli.options import (
     AsfFile,
     FrameRate,
@@ -23,6 +23,7 @@ from mocap_cli.options import (
     TargetLength,
 )
 from mocap_cli.train_cmd import Preset
+from mocap_seq2seq.errors import TrainingInterruptedError
 
 
 @contextmanager
@@ -40,6 +41,28 @@ def _removed_on_failure(folder: Path, *, keep_if: Path) -> Iterator[None]:
         if created and folder.is_dir() and not keep_if.is_file():
             shutil.rmtree(folder, ignore_errors=True)
         raise
+
+
+def _interrupted(run_dir: Path, target: Path) -> TrainingInterruptedError:
+    """What an interrupted training of `mocap segment` left, said for `mocap segment`.
+
+    The training's own message sends the user to `mocap train --resume RUN`; here
+    the run folder goes away with the output folder when no checkpoint was
+    written (see :func:`_removed_on_failure`), and a rerun of the same command is
+    what resumes.
+    """
+    from mocap_seq2seq.model.run_folder import checkpoint_step
+
+    step = checkpoint_step(run_dir) if (run_dir / "checkpoint.json").is_file() else None
+    if step is None:
+        return TrainingInterruptedError(
+            "Training interrupted before its first checkpoint; nothing was kept.",
+            fix="Run the same `mocap segment` command again to start over.",
+        )
+    return TrainingInterruptedError(
+        f"Training interrupted; the checkpoint of step {step} is kept in '{run_dir}'.",
+        fix="Run the same `mocap segment` command again to resume from it.",
+    )
 
 
 def segment(
@@ -207,9 +230,9 @@ def segment(
                     labels=labels,
                     frame_rate=frame_rate,
                     overwrite=True,  # deterministic: the same input gives the same bytes
-                    progress=lambda name: status.update(f"Reading {name}"),
+                    progress=lambda name: status.update(line(f"Reading {name}")),
                 )
-            console.print(f"[green]Converted[/] into {data}")
+            console.print(line(("Converted", "green"), f" into {data}"), soft_wrap=True)
         source = file_source(data, sequence)
 
         from mocap_cli.backend import import_keras
@@ -221,13 +244,23 @@ def segment(
         from mocap_seq2seq.monitor import make_monitor
 
         console.print(
-            f"{'Resuming' if resume else 'Training'} on [bold]{source.name}[/] "
-            f"({source.frames.shape[0]:,} frames x {source.frames.shape[1]} channels) -> {run_dir}"
+            line(
+                f"{'Resuming' if resume else 'Training'} on ",
+                (source.name, "bold"),
+                f" ({source.frames.shape[0]:,} frames x {source.frames.shape[1]} channels) "
+                f"-> {run_dir}",
+            ),
+            soft_wrap=True,
         )
-        result = train_with_progress(
-            config, source, run_dir, None, make_monitor(), resume, not resume
+        try:
+            result = train_with_progress(
+                config, source, run_dir, None, make_monitor(), resume, not resume
+            )
+        except TrainingInterruptedError:
+            raise _interrupted(run_dir, target) from None
+        console.print(
+            line(("Trained", "green"), f" in {result.seconds:.0f} s, loss {result.final_loss:.4f}.")
         )
-        console.print(f"[green]Trained[/] in {result.seconds:.0f} s, loss {result.final_loss:.4f}.")
 
         from mocap_cli.progress import window_progress
         from mocap_seq2seq.pipeline import capture_report
@@ -235,6 +268,10 @@ def segment(
         found = capture_report(source, run_dir, target, video=video, progress=window_progress)
         show_and_write(found, target)
     console.print(
-        f"[green]Report[/] {target / 'report.html'} (and report.md, figures/, clustering/) "
-        f"in {time.monotonic() - started:.0f} s."
+        line(
+            ("Report", "green"),
+            f" {target / 'report.html'} (and report.md, figures/, clustering/) "
+            f"in {time.monotonic() - started:.0f} s.",
+        ),
+        soft_wrap=True,
     )

@@ -39,10 +39,11 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from mocap_seq2seq.atomic import atomic_path
+from mocap_seq2seq.atomic import atomic_hdf5, is_locked_by_a_writer
 from mocap_seq2seq.data.formats import cmu
 from mocap_seq2seq.errors import (
     BadDataError,
+    BusyError,
     DataFileError,
     NoFramesError,
     OutputExistsError,
@@ -155,17 +156,17 @@ def write_collection(
             "a new output path",
             "Pass --overwrite to replace it.",
         )
-    with atomic_path(path) as temporary:
-        # libver "earliest" and no timestamps make the bytes a function of the content.
-        with h5py.File(temporary, "w", libver="earliest", track_order=False) as handle:
-            handle.attrs["layout"] = LAYOUT
-            handle.attrs["collection"] = collection
-            handle.attrs["description"] = description
-            if skeleton is not None:
-                _write_skeleton(handle, skeleton)
-            group = _create_group(handle, "sequences")
-            for sequence in sequences:
-                _write_sequence(group, sequence)
+    # libver "earliest" and no timestamps make the bytes a function of the content,
+    # and same_bytes keeps them those of the committed data/ files.
+    with atomic_hdf5(path, same_bytes=True, libver="earliest", track_order=False) as handle:
+        handle.attrs["layout"] = LAYOUT
+        handle.attrs["collection"] = collection
+        handle.attrs["description"] = description
+        if skeleton is not None:
+            _write_skeleton(handle, skeleton)
+        group = _create_group(handle, "sequences")
+        for sequence in sequences:
+            _write_sequence(group, sequence)
     return path
 
 
@@ -249,6 +250,12 @@ def open_collection(path: str | os.PathLike[str]) -> Iterator[h5py.File]:
     try:
         handle = h5py.File(path, "r")
     except OSError as error:
+        if is_locked_by_a_writer(error):
+            raise BusyError(
+                f"'{path}' is open for writing in another process.",
+                "a data file no other process is writing",
+                "Wait for that process to finish (or close it), then try again.",
+            ) from error
         raise DataFileError(
             f"'{path}' is not a readable HDF5 file (it may be truncated or of another format).",
             "an HDF5 file written by `mocap convert`",
@@ -261,9 +268,71 @@ def open_collection(path: str | os.PathLike[str]) -> Iterator[h5py.File]:
                 f"layout '{LAYOUT}' with a /sequences group",
                 "Convert the source with `mocap convert`.",
             )
+        for name, group in handle["sequences"].items():
+            problem = _layout_problem(group)
+            if problem is not None:
+                raise DataFileError(
+                    f"Sequence '{name}' in '{path}' is damaged or of the wrong layout: {problem}.",
+                    f"the layout '{LAYOUT}'",
+                    "Convert the source again with `mocap convert`.",
+                )
         yield handle
     finally:
         handle.close()
+
+
+#: Attributes of every sequence group and the types they must have.
+_SEQUENCE_ATTRIBUTES: dict[str, tuple[type, ...]] = {
+    "kind": (str,),
+    "n_frames": (int, np.integer),
+    "has_frames": (bool, np.bool_),
+    "frame_rate": (float, np.floating),
+    "source_file": (str,),
+    "action": (str,),
+    "take": (int, np.integer),
+}
+
+
+def _layout_problem(group: h5py.Group | h5py.Dataset) -> str | None:
+    """What is wrong with one sequence group of a collection, or None.
+
+    The one place where a read collection is checked (attributes only, and
+    the shapes and types of the datasets; the values of the frames are checked
+    when they are read), so that every reader sees the same file.
+    """
+    if not isinstance(group, h5py.Group):
+        return "it is not a group"
+    attrs = group.attrs
+    for key, types in _SEQUENCE_ATTRIBUTES.items():
+        if key not in attrs:
+            return f"the attribute '{key}' is missing"
+        value = attrs[key]
+        if not isinstance(value, types) or (types == (int, np.integer) and isinstance(value, bool)):
+            return f"the attribute '{key}' is {value!r}"
+    n_frames = int(attrs["n_frames"])
+    if n_frames < 0:
+        return f"n_frames is {n_frames}"
+    has_frames = "frames" in group
+    if bool(attrs["has_frames"]) != has_frames:
+        state = "there" if has_frames else "missing"
+        return f"has_frames is {bool(attrs['has_frames'])} but the frames are {state}"
+    if has_frames:
+        frames = group["frames"]
+        if not isinstance(frames, h5py.Dataset) or frames.ndim != 2 or frames.shape[0] != n_frames:
+            return f"the frames are not an array of {n_frames} rows"
+        if frames.dtype.kind != "f":
+            return f"the frames are of type {frames.dtype} (complex or not real numbers)"
+    if "labels" in group:
+        labels = group["labels"]
+        if (
+            not isinstance(labels, h5py.Dataset)
+            or labels.ndim != 1
+            or labels.dtype.kind not in "iu"
+        ):
+            return f"the labels are of type {labels.dtype}, not integers"
+        if labels.shape[0] != n_frames:
+            return f"{labels.shape[0]} labels for {n_frames} frames"
+    return None
 
 
 def sequence_names(path: str | os.PathLike[str], *, with_frames: bool = False) -> list[str]:
@@ -421,7 +490,8 @@ def normalize_trial(trial: str | int) -> str:
     text = str(trial).strip()
     if text.startswith("86_"):
         text = text[3:]
-    return f"{int(text):02d}" if text.isdigit() else text
+    # isascii: "²" and "٣" are digits to str.isdigit() but not to int().
+    return f"{int(text):02d}" if text.isascii() and text.isdigit() else text
 
 
 def load_trial(trial: str | int, data_dir: str | os.PathLike[str] | None = None) -> Sequence:
