@@ -33,7 +33,7 @@ import math
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import h5py
@@ -41,6 +41,14 @@ import numpy as np
 
 from mocap_seq2seq.atomic import atomic_hdf5, is_locked_by_a_writer
 from mocap_seq2seq.data.formats import cmu
+from mocap_seq2seq.data.resample import (
+    check_rate,
+    default_layout,
+    resample_frames,
+    resample_index,
+    resample_labels,
+    resampled_length,
+)
 from mocap_seq2seq.errors import (
     BadDataError,
     BusyError,
@@ -48,6 +56,7 @@ from mocap_seq2seq.errors import (
     NoFramesError,
     OutputExistsError,
     UnknownNameError,
+    UsageError,
 )
 from mocap_seq2seq.motion.skeleton import Skeleton, skeleton_from_json
 from mocap_seq2seq.paths import resolve_data_dir
@@ -440,6 +449,111 @@ def read_skeleton(path: str | os.PathLike[str]) -> Skeleton | None:
             ),
             offset_scale=float(group.attrs.get("offset_scale", 1.0)),
         )
+
+
+def resample_sequence(
+    sequence: Sequence,
+    target_rate: float,
+    *,
+    skeleton: Skeleton | None = None,
+    source_rate: float | None = None,
+) -> Sequence:
+    """The sequence at ``target_rate`` frames per second (see :mod:`mocap_seq2seq.data.resample`).
+
+    Frames are resampled with rotations as rotations; per-frame labels take the
+    nearest source frame's; segment bounds and tolerance windows are scaled to
+    the new rate and rounded (so a window keeps its length in seconds).
+
+    Args:
+        sequence: the sequence; its ``frame_rate`` is the source rate unless
+            ``source_rate`` is given.
+        target_rate: frames per second wanted.
+        skeleton: gives the rotation columns (``expmap_columns``) when known.
+        source_rate: overrides ``sequence.frame_rate``.
+    """
+    target = check_rate(target_rate)
+    rate = source_rate if source_rate is not None else sequence.frame_rate
+    if rate is None:
+        raise UsageError(
+            f"Sequence '{sequence.name}' has no known frame rate, so it cannot be resampled.",
+            "a stored frame rate",
+            "Pass --frame-rate with the rate it was captured at.",
+        )
+    rate = check_rate(rate, "--frame-rate")
+    n_out = resampled_length(sequence.n_frames, rate, target)
+    frames = None
+    if sequence.frames is not None:
+        columns = skeleton.expmap_columns if skeleton is not None else None
+        layout = default_layout(int(sequence.frames.shape[1]), columns)
+        frames = resample_frames(sequence.frames, rate, target, layout=layout)
+    labels = None if sequence.labels is None else resample_labels(sequence.labels, rate, target)
+    segments = None
+    if sequence.segments is not None:
+        table = sequence.segments
+
+        def scale(values: np.ndarray) -> np.ndarray:
+            mapped = resample_index(values, rate, target, n_out)
+            return np.where(np.asarray(values) < 0, -1, mapped)
+
+        start = scale(table.start)
+        start[0] = 0
+        end = np.append(start[1:], n_out)
+        segments = SegmentTable(
+            start=start,
+            end=end,
+            earliest=scale(table.earliest),
+            latest=scale(table.latest),
+            label=np.asarray(table.label).copy(),
+        )
+        if labels is not None:
+            # Labels follow the scaled segments, so the two never disagree by a frame.
+            labels = np.repeat(np.asarray(table.label), end - start)
+    return replace(
+        sequence,
+        n_frames=n_out,
+        frames=frames,
+        frame_rate=target,
+        labels=labels,
+        segments=segments,
+    )
+
+
+def resample_collection(
+    source: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    target_rate: float,
+    *,
+    source_rate: float | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Resample every sequence of a collection file into ``output`` (may be ``source``).
+
+    ``source_rate`` overrides the stored rates; a sequence with no rate is refused.
+    """
+    target = check_rate(target_rate)
+    skeleton = read_skeleton(source)
+    sequences = [
+        resample_sequence(
+            read_sequence(source, name, require_frames=False),
+            target,
+            skeleton=skeleton,
+            source_rate=source_rate,
+        )
+        for name in sequence_names(source)
+    ]
+    with open_collection(source) as handle:
+        collection = str(handle.attrs.get("collection", ""))
+        description = str(handle.attrs.get("description", ""))
+    description = f"{description} Resampled to {target:g} fps.".strip()
+    same = Path(source).resolve() == Path(output).resolve()
+    return write_collection(
+        output,
+        sequences,
+        collection=collection,
+        description=description,
+        skeleton=skeleton,
+        overwrite=overwrite or same,
+    )
 
 
 def file_digest(path: str | os.PathLike[str]) -> str:
