@@ -75,7 +75,7 @@ def segment_collection(
                 line = Text.assemble(
                     ("done" if not result.skipped else "kept", "green"),
                     f" {result.name}: {result.n_frames:,} frames, "
-                    f"{result.spans.shape[0]} segments"
+                    f"{result.spans.shape[0]} segment{'s' if result.spans.shape[0] != 1 else ''}"
                     + ("" if result.skipped else f", {result.seconds:.0f} s"),
                 )
             else:

@@ -349,7 +349,10 @@ def run_takes(
     if scheduler is None:
         # One thread a worker: Keras and NumPy already use the cores they get.
         cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",  # any free port: no warning when 8787 is taken
         )
     try:
         with Client(cluster if cluster is not None else scheduler, timeout="10s") as client:
