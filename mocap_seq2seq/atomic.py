@@ -298,9 +298,16 @@ def pause_for_tests(variable: str) -> None:
     they set, e.g., ``MOCAP_TEST_PAUSE_IN_CHECKPOINT=5`` to hold a real
     process inside a write and kill or interrupt it there. Unset (always, in
     normal use) it does nothing. The hooks are listed in docs/RELIABILITY.md.
+
+    If ``MOCAP_TEST_PAUSE_MARKER`` names a path, that file is created as the
+    pause begins: a test that sends SIGINT waits for it, because a signal that
+    lands inside h5py's C code, before the pause, can be lost there.
     """
     value = os.environ.get(variable)
     if value:
+        marker = os.environ.get("MOCAP_TEST_PAUSE_MARKER")
+        if marker:
+            Path(marker).touch()
         time.sleep(float(value))
 
 
