@@ -2,9 +2,10 @@
 
 Commands live one per module and import the library (and Keras) lazily, inside
 the command, so that ``mocap --help`` starts instantly. Every
-:class:`~mocap_seq2seq.errors.MocapError` raised below is caught here, once:
-one red line on stderr and the error's exit code (2 for bad arguments, 1 for
-bad files); ``--debug`` shows the traceback instead.
+:class:`~mocap_seq2seq.errors.MocapError` raised below, and every usage error
+of a command's options that Typer finds, is caught here, once: one red line on
+stderr, with user text printed literally, and the error's exit code (2 for bad
+arguments, 1 for bad files); ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -14,10 +15,15 @@ import sys
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 from typer.core import TyperGroup
 
 from mocap_cli import commands
 from mocap_cli.console import error_console
+
+#: click's UsageError as Typer raises it: Typer 0.2x vendors its own click,
+#: older Typer uses click itself; BadParameter derives from it in both.
+_TyperUsageError: type[Exception] = typer.BadParameter.__bases__[0]
 
 
 class _ErrorBoundaryGroup(TyperGroup):
@@ -31,16 +37,38 @@ class _ErrorBoundaryGroup(TyperGroup):
 
         try:
             return super().invoke(ctx)
+        except _TyperUsageError as error:
+            # A command's options failed Typer's own checks (a missing --labels
+            # file, a choice not offered, a number that is not one): one line too.
+            if _debug(ctx) or type(error).__name__ == "NoArgsIsHelpError":
+                raise
+            context = getattr(error, "ctx", None)
+            command = context.command_path if context is not None else "mocap"
+            message = error.format_message().strip().rstrip(".")  # type: ignore[attr-defined]
+            _say("Error:", f"{message}. See `{command} --help`.")
+            raise typer.Exit(getattr(error, "exit_code", 2)) from None
         except MocapError as error:
             if _debug(ctx):
                 raise
-            error_console.print(f"[bold red]Error:[/] {error}", highlight=False, soft_wrap=True)
+            _say("Error:", str(error))
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
             if _debug(ctx):
                 raise
-            error_console.print("[bold red]Interrupted.[/] Nothing half-written was left behind.")
+            # Every write is atomic (mocap_seq2seq.atomic): nothing half-written is left.
+            _say("Interrupted.", "Nothing half-written was left behind.")
             raise typer.Exit(130) from None
+
+
+def _say(label: str, message: str) -> None:
+    """One line on stderr: a red label, then the message as it is.
+
+    The message carries user text (paths, names, labels): it is never read as
+    rich markup, and whatever line breaks it holds (h5py's errors have some)
+    are joined, so that the line stays one line.
+    """
+    text = Text.assemble((label, "bold red"), " ", " ".join(message.split()))
+    error_console.print(text, highlight=False, soft_wrap=True)
 
 
 def _debug(ctx: typer.Context) -> bool:

@@ -7,8 +7,14 @@ import os
 import sys
 from collections.abc import Iterator
 
-#: Backends the toolkit supports, and the extra that installs each.
-BACKENDS = {"tensorflow": "", "jax": "[jax]", "torch": "[torch]"}
+#: Backends the toolkit supports, and the command that installs each. Torch's
+#: CPU build comes from PyTorch's own index: the registry's default build pulls
+#: several GB of CUDA libraries that a CPU machine never uses.
+BACKENDS = {
+    "tensorflow": 'pip install -e "."',
+    "jax": 'pip install -e ".[jax]"',
+    "torch": "pip install torch --index-url https://download.pytorch.org/whl/cpu",
+}
 
 
 @contextlib.contextmanager
@@ -54,7 +60,6 @@ def import_keras() -> object:
         raise UsageError(
             f"KERAS_BACKEND={backend} but {backend} cannot be imported ({error}).",
             f"{backend} installed",
-            f'Install it with `pip install -e ".{BACKENDS[backend] or ""}"` or choose another '
-            "KERAS_BACKEND.",
+            f"Install it with `{BACKENDS[backend]}` or choose another KERAS_BACKEND.",
         ) from None
     return keras

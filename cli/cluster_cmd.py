@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from mocap_cli.console import console
+from mocap_cli.console import console, line
 from mocap_cli.options import Overwrite
 from mocap_seq2seq.segment.names import SEGMENTER_HELP
 
@@ -101,7 +101,7 @@ def cluster(
         if oracle
         else ("given" if n_clusters is not None or n_segments is not None else "automatic")
     )
-    with console.status(f"Clustering {found.n_frames:,} frames with '{method}'..."):
+    with console.status(line(f"Clustering {found.n_frames:,} frames with '{method}'...")):
         result = segment_embedding(
             found,
             method=method,
@@ -124,8 +124,11 @@ def cluster(
     }
     write_clustering(target, result.frame_labels, metadata, overwrite=overwrite)
     console.print(
-        f"[green]Wrote[/] {target}: {result.n_clusters} clusters, "
-        f"{result.n_segments} segments ({mode} K)."
+        line(
+            ("Wrote", "green"),
+            f" {target}: {result.n_clusters} clusters, {result.n_segments} segments ({mode} K).",
+        ),
+        soft_wrap=True,
     )
 
 

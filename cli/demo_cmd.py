@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from mocap_cli.console import console, show_and_write
+from mocap_cli.console import console, line, show_and_write
 from mocap_cli.options import Actions, DataDir, Overwrite
 
 PretrainedDir = Annotated[
@@ -88,6 +88,10 @@ def demo(
     )
     show_and_write(found, target)
     console.print(
-        f"[green]Report[/] {target / 'report.html'} (and report.md, figures/) "
-        f"in {time.monotonic() - started:.0f} s."
+        line(
+            ("Report", "green"),
+            f" {target / 'report.html'} (and report.md, figures/) "
+            f"in {time.monotonic() - started:.0f} s.",
+        ),
+        soft_wrap=True,
     )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from mocap_cli.console import console
+from mocap_cli.console import console, line
 from mocap_cli.options import Actions, DataDir, DataFile, Overwrite, SequenceName, Trial
 from mocap_seq2seq.combination import COMBINATIONS, DEFAULT_COMBINATION
 
@@ -125,7 +125,11 @@ def embed(
             "(stored per frame as /agreement)."
         )
     console.print(
-        f"[green]Wrote[/] {target}: {embedding.n_frames:,} frames x "
-        f"{embedding.states.shape[1]} states ({int(embedding.filled.sum())} filled from neighbours)"
-        + (" [yellow](paper protocol: uses the labels)[/]" if paper_protocol else "")
+        line(
+            ("Wrote", "green"),
+            f" {target}: {embedding.n_frames:,} frames x {embedding.states.shape[1]} states "
+            f"({int(embedding.filled.sum())} filled from neighbours)",
+            (" (paper protocol: uses the labels)" if paper_protocol else "", "yellow"),
+        ),
+        soft_wrap=True,
     )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mocap_cli.console import console
+from mocap_cli.console import console, line
 
 
 def evaluate(
@@ -75,4 +75,6 @@ def evaluate(
                 title=evaluation.sequence,
             )
     written = write_evaluation_report(output or clustering, evaluation, png)
-    console.print("[green]Wrote[/] " + ", ".join(str(path) for path in written))
+    console.print(
+        line(("Wrote", "green"), " " + ", ".join(str(path) for path in written)), soft_wrap=True
+    )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mocap_cli.console import console
+from mocap_cli.console import console, line
 from mocap_cli.options import DataDir
 
 
@@ -24,6 +24,7 @@ def info(
 ) -> None:
     """List the shipped actions (case i) and subject-86 trials (case ii), or a --data file."""
     from rich.table import Table
+    from rich.text import Text
 
     from mocap_seq2seq.data.store import catalogue
 
@@ -32,7 +33,7 @@ def info(
         return
 
     found = catalogue(data_dir)
-    console.print(f"Data folder: [bold]{found.data_dir}[/]")
+    console.print(line("Data folder: ", (str(found.data_dir), "bold")), soft_wrap=True)
     if found.takes:
         table = Table(title="Case (i): single-action takes (117 channels, cmu_actions.h5)")
         table.add_column("action")
@@ -42,7 +43,7 @@ def info(
         for action in found.actions:
             takes = found.takes[action]
             table.add_row(
-                action,
+                Text(action),
                 str(len(takes)),
                 f"{sum(n for _, n in takes):,}",
                 ", ".join(f"#{take}: {n}" for take, n in takes),
@@ -56,10 +57,18 @@ def info(
         table.add_column("actions", justify="right")
         table.add_column("action names")
         for trial, entry in found.trials.items():
-            frames = f"{entry['n_frames']:,}" if entry["has_frames"] else "[dim]not available[/]"
+            frames = (
+                Text(f"{entry['n_frames']:,}")
+                if entry["has_frames"]
+                else Text("not available", style="dim")
+            )
             names = list(entry["actions"])  # type: ignore[call-overload]
             table.add_row(
-                trial, frames, str(entry["n_segments"]), str(len(names)), ", ".join(names)
+                Text(trial),
+                frames,
+                str(entry["n_segments"]),
+                str(len(names)),
+                Text(", ".join(names)),
             )
         console.print(table)
 
@@ -67,14 +76,19 @@ def info(
 def _file_info(path: object) -> None:
     """The sequences of one converted file, its skeleton and frame rates."""
     from rich.table import Table
+    from rich.text import Text
 
     from mocap_seq2seq.data.store import read_sequence, read_skeleton, sequence_names
 
     names = sequence_names(path)  # type: ignore[arg-type]
     skeleton = read_skeleton(path)  # type: ignore[arg-type]
     console.print(
-        f"[bold]{path}[/]: {len(names)} sequences; skeleton: "
-        + (f"{skeleton.n_joints} joints" if skeleton is not None else "none stored")
+        line(
+            (str(path), "bold"),
+            f": {len(names)} sequences; skeleton: "
+            + (f"{skeleton.n_joints} joints" if skeleton is not None else "none stored"),
+        ),
+        soft_wrap=True,
     )
     table = Table()
     for column in ("sequence", "frames", "channels", "fps", "action / take", "labels"):
@@ -82,11 +96,15 @@ def _file_info(path: object) -> None:
     for name in names:
         found = read_sequence(path, name, require_frames=False)  # type: ignore[arg-type]
         table.add_row(
-            name,
-            f"{found.n_frames:,}" if found.frames is not None else "[dim]not available[/]",
+            Text(name),
+            Text(f"{found.n_frames:,}")
+            if found.frames is not None
+            else Text("not available", style="dim"),
             str(found.n_channels or "–"),
             f"{found.frame_rate:g}" if found.frame_rate else "–",
-            f"{found.action} #{found.take}" if found.action and found.take is not None else "–",
-            ", ".join(found.action_names) if found.labels is not None else "–",
+            Text(f"{found.action} #{found.take}")
+            if found.action and found.take is not None
+            else "–",
+            Text(", ".join(found.action_names)) if found.labels is not None else "–",
         )
     console.print(table)

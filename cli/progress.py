@@ -22,7 +22,8 @@ def window_progress(description: str) -> Iterator[Callable[[int, int], None]]:
     )
 
     with Progress(
-        TextColumn(f"[bold]{description}"),
+        # The description may hold a sequence name: shown as it is, not as markup.
+        TextColumn("{task.description}", style="bold", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("windows"),
@@ -101,7 +102,9 @@ def train_with_progress(
             "monitor": monitor_fn,
             "progress": report,
             # print, not console.log: the log's file:line column means nothing to a user
-            "log": lambda message: progress.console.print(message, style="dim", highlight=False),
+            "log": lambda message: progress.console.print(
+                message, style="dim", highlight=False, markup=False
+            ),
             "resume": resume,
             "overwrite": overwrite,
             "root_columns": source.root_columns,
@@ -114,7 +117,9 @@ def train_with_progress(
         def on_member(index: int, total: int, member: Path) -> None:
             first.clear()
             progress.reset(task, total=config.steps, loss="-", rate="-", monitor="-")
-            progress.console.print(f"member {index + 1} of {total}: {member}", highlight=False)
+            progress.console.print(
+                f"member {index + 1} of {total}: {member}", highlight=False, markup=False
+            )
 
         return ensemble.train_ensemble(
             config, source.frames, run_dir, n_members or 1, on_member=on_member, **options

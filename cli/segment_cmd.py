@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from mocap_cli.console import console, show_and_write
+from mocap_cli.console import console, line, show_and_write
 from mocap_cli.options import (
     AsfFile,
     FrameRate,
@@ -23,6 +23,7 @@ from mocap_cli.options import (
     TargetLength,
 )
 from mocap_cli.train_cmd import Preset
+from mocap_seq2seq.errors import TrainingInterruptedError
 
 
 @contextmanager
@@ -40,6 +41,28 @@ def _removed_on_failure(folder: Path, *, keep_if: Path) -> Iterator[None]:
         if created and folder.is_dir() and not keep_if.is_file():
             shutil.rmtree(folder, ignore_errors=True)
         raise
+
+
+def _interrupted(run_dir: Path, target: Path) -> TrainingInterruptedError:
+    """What an interrupted training of `mocap segment` left, said for `mocap segment`.
+
+    The training's own message sends the user to `mocap train --resume RUN`; here
+    the run folder goes away with the output folder when no checkpoint was
+    written (see :func:`_removed_on_failure`), and a rerun of the same command is
+    what resumes.
+    """
+    from mocap_seq2seq.model.run_folder import checkpoint_step
+
+    step = checkpoint_step(run_dir) if (run_dir / "checkpoint.json").is_file() else None
+    if step is None:
+        return TrainingInterruptedError(
+            "Training interrupted before its first checkpoint; nothing was kept.",
+            fix="Run the same `mocap segment` command again to start over.",
+        )
+    return TrainingInterruptedError(
+        f"Training interrupted; the checkpoint of step {step} is kept in '{run_dir}'.",
+        fix="Run the same `mocap segment` command again to resume from it.",
+    )
 
 
 def segment(
@@ -84,12 +107,54 @@ def segment(
         typer.Option("--video", help="Also animate the skeleton over the action bars."),
     ] = False,
     overwrite: Overwrite = False,
+    k: Annotated[
+        int | None,
+        typer.Option(
+            "--k",
+            help="Collections: the number of actions across takes \\[default: chosen].",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            help="Collections: takes at once, on a local Dask cluster of this many "
+            "worker processes (the optional extra 'distributed').",
+            min=1,
+        ),
+    ] = 1,
+    shared_model: Annotated[
+        bool,
+        typer.Option(
+            "--shared-model",
+            help="Collections: one model trained on all takes instead of one a take "
+            "(measured worse on subject 86; its states then also compare takes).",
+        ),
+    ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Collections: address of a running Dask scheduler (tcp://host:8786) "
+            "to run the takes on.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Convert, train, embed, cluster and report, for a capture of your own.
+    """Convert, train, embed, cluster and report, for a capture of your own or a collection.
 
     Rerunning after an interruption resumes the training from its last checkpoint.
     Examples: `mocap segment walk.bvh`, `mocap segment walk.bvh --labels walk.csv --video`,
     `mocap segment 86.asf 86_02.amc --frame-rate 120`, `mocap segment mine.h5 --sequence take2`.
+
+    A folder, several motion files, or a converted file of several sequences is a
+    collection: every take is trained, embedded and segmented on its own, then the
+    segments of all takes are clustered together so that one action has one number
+    in every take (segments.csv, a table of actions by take, report.html). A rerun
+    skips finished takes; a bad take is reported and left out.
+    Examples: `mocap segment my_takes/`, `mocap segment a.bvh b.bvh c.bvh --workers 2`.
     """
     started = time.monotonic()
     from mocap_seq2seq.errors import OutputExistsError, UsageError
@@ -97,6 +162,41 @@ def segment(
     missing = [path for path in sources if not path.exists()]
     if missing:  # one line, as `mocap convert` says it (not Typer's framed usage error)
         raise UsageError(f"'{missing[0]}' does not exist.", "existing motion files")
+    from mocap_cli.collection import is_collection, segment_collection
+    from mocap_seq2seq.model import training
+
+    # The options are checked before anything is read or converted.
+    config = training.configure(
+        preset.value,
+        seed=seed,
+        steps=steps,
+        source_length=source_length,
+        target_length=target_length,
+    )
+    if is_collection(sources, sequence):
+        if labels is not None or video:
+            raise UsageError(
+                "--labels and --video apply to one capture, not to a collection of takes.",
+                fix="Segment one take at a time for those, or drop them.",
+            )
+        segment_collection(
+            sources,
+            output,
+            config,
+            n_actions=k,
+            frame_rate=frame_rate,
+            overwrite=overwrite,
+            workers=workers,
+            scheduler=scheduler,
+            shared_model=shared_model,
+        )
+        return
+    if k is not None or workers != 1 or scheduler is not None or shared_model:
+        raise UsageError(
+            "--k, --workers, --scheduler and --shared-model apply to a collection of takes "
+            "(a folder, several files); this is one capture.",
+            fix="Drop them, or pass a folder of takes.",
+        )
     is_h5 = len(sources) == 1 and sources[0].suffix.lower() in (".h5", ".hdf5")
     if is_h5 and (labels is not None or asf is not None or frame_rate is not None):
         raise UsageError(
@@ -130,35 +230,37 @@ def segment(
                     labels=labels,
                     frame_rate=frame_rate,
                     overwrite=True,  # deterministic: the same input gives the same bytes
-                    progress=lambda name: status.update(f"Reading {name}"),
+                    progress=lambda name: status.update(line(f"Reading {name}")),
                 )
-            console.print(f"[green]Converted[/] into {data}")
+            console.print(line(("Converted", "green"), f" into {data}"), soft_wrap=True)
         source = file_source(data, sequence)
 
         from mocap_cli.backend import import_keras
-        from mocap_seq2seq.model import training
         from mocap_seq2seq.model.windows import check_window
 
-        config = training.configure(
-            preset.value,
-            seed=seed,
-            steps=steps,
-            source_length=source_length,
-            target_length=target_length,
-        )
         check_window(source.frames.shape[0], config.source_length, config.target_length)
         import_keras()
         from mocap_cli.progress import train_with_progress
         from mocap_seq2seq.monitor import make_monitor
 
         console.print(
-            f"{'Resuming' if resume else 'Training'} on [bold]{source.name}[/] "
-            f"({source.frames.shape[0]:,} frames x {source.frames.shape[1]} channels) -> {run_dir}"
+            line(
+                f"{'Resuming' if resume else 'Training'} on ",
+                (source.name, "bold"),
+                f" ({source.frames.shape[0]:,} frames x {source.frames.shape[1]} channels) "
+                f"-> {run_dir}",
+            ),
+            soft_wrap=True,
         )
-        result = train_with_progress(
-            config, source, run_dir, None, make_monitor(), resume, not resume
+        try:
+            result = train_with_progress(
+                config, source, run_dir, None, make_monitor(), resume, not resume
+            )
+        except TrainingInterruptedError:
+            raise _interrupted(run_dir, target) from None
+        console.print(
+            line(("Trained", "green"), f" in {result.seconds:.0f} s, loss {result.final_loss:.4f}.")
         )
-        console.print(f"[green]Trained[/] in {result.seconds:.0f} s, loss {result.final_loss:.4f}.")
 
         from mocap_cli.progress import window_progress
         from mocap_seq2seq.pipeline import capture_report
@@ -166,6 +268,10 @@ def segment(
         found = capture_report(source, run_dir, target, video=video, progress=window_progress)
         show_and_write(found, target)
     console.print(
-        f"[green]Report[/] {target / 'report.html'} (and report.md, figures/, clustering/) "
-        f"in {time.monotonic() - started:.0f} s."
+        line(
+            ("Report", "green"),
+            f" {target / 'report.html'} (and report.md, figures/, clustering/) "
+            f"in {time.monotonic() - started:.0f} s.",
+        ),
+        soft_wrap=True,
     )

@@ -62,6 +62,7 @@ def train(
         int | None,
         typer.Option(
             "--chunk-length",
+            min=1,
             help="Case (i): a random chunk of this many frames per take instead of whole takes.",
             show_default=False,
         ),

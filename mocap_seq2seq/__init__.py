@@ -66,6 +66,9 @@ _PUBLIC: dict[str, str] = {
     "segment_embedding": "mocap_seq2seq.pipeline:segment_embedding",
     "oracle_parameters": "mocap_seq2seq.pipeline:oracle_parameters",
     "compare_sequence": "mocap_seq2seq.pipeline:compare_sequence",
+    "find_takes": "mocap_seq2seq.takes:find_takes",
+    "segment_takes": "mocap_seq2seq.takes:segment_takes",
+    "collection_segments": "mocap_seq2seq.segment.collection:collection_segments",
     # modules under the names of the first, flat layout (the README's earlier example)
     "sources": "mocap_seq2seq.data.sources",
     "training": "mocap_seq2seq.model.training",

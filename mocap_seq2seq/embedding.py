@@ -42,14 +42,14 @@ from typing import Any
 import h5py
 import numpy as np
 
-from mocap_seq2seq.atomic import atomic_path, pause_for_tests
+from mocap_seq2seq.atomic import atomic_hdf5, is_locked_by_a_writer, pause_for_tests
 from mocap_seq2seq.combination import (
     COMBINATIONS,
     DEFAULT_COMBINATION,
     combine_states,
     member_agreement,
 )
-from mocap_seq2seq.errors import DataFileError, OutputExistsError, WindowError
+from mocap_seq2seq.errors import BusyError, DataFileError, OutputExistsError, WindowError
 from mocap_seq2seq.labels import GroundTruth, WithGroundTruth
 from mocap_seq2seq.model.windows import tile_windows, windows_at
 from mocap_seq2seq.segment.projection import principal_components
@@ -166,7 +166,7 @@ def write_embedding(
     path = Path(path)
     if path.exists() and not overwrite:
         raise OutputExistsError(f"'{path}' already exists.", fix="Pass --overwrite to replace it.")
-    with atomic_path(path) as temporary, h5py.File(temporary, "w") as handle:
+    with atomic_hdf5(path) as handle:
         handle.attrs["layout"] = EMBEDDING_LAYOUT
         handle.attrs["metadata"] = json.dumps(embedding.metadata, sort_keys=True)
         handle.create_dataset("states", data=embedding.states, compression="gzip", shuffle=True)
@@ -224,7 +224,13 @@ def read_embedding(path: str | os.PathLike[str]) -> Embedding:
             )
     except DataFileError:
         raise
-    except (OSError, KeyError, ValueError) as error:
+    except (OSError, KeyError, ValueError, TypeError, AttributeError) as error:
+        if isinstance(error, OSError) and is_locked_by_a_writer(error):
+            raise BusyError(
+                f"'{path}' is open for writing in another process.",
+                "an embedding file no other process is writing",
+                "Wait for that process to finish (or close it), then try again.",
+            ) from error
         raise DataFileError(
             f"'{path}' is not a readable embedding file (it may be truncated).",
             "a file written by `mocap embed`",

@@ -62,6 +62,25 @@ def test_linear_search_returns_exactly_the_segments_asked():
         assert model.segment_frames_.shape[0] == n_segments
 
 
+def test_linear_search_gives_every_cluster_asked_even_one_per_block():
+    # 300 clusters of 300 blocks: no count the candidates reach is allowed, and
+    # the search used to fall back to a single segment.
+    frames = np.cumsum(np.random.default_rng(0).normal(size=(3000, 5)), axis=0)
+    for n_clusters in (150, 300):
+        model = KernelSegmenter(n_clusters=n_clusters, search="linear").fit(frames)
+        assert model.n_clusters_ == n_clusters
+        assert model.segment_frames_.shape[0] == n_clusters
+
+
+def test_more_clusters_or_segments_than_blocks_are_refused_at_once():
+    frames = np.zeros((3000, 2))
+    for option in ({"n_clusters": 301}, {"n_segments": 301}):
+        with pytest.raises(UsageError, match="one per block of 10 frames"):
+            KernelSegmenter(**option).fit(frames)
+    # A short sequence still takes up to 100 (its blocks shrink).
+    assert KernelSegmenter(n_clusters=40).fit(np.arange(200.0)[:, None]).n_clusters_ == 40
+
+
 def test_restricted_programme_equals_the_full_one_with_every_candidate():
     points = block_means(piecewise_motion(n_frames=800, seed=0).frames, 10)
     scale = kernel_linear.sampled_median_sq_distance(points)

@@ -173,12 +173,16 @@ def test_ctrl_c_during_embed_leaves_no_partial_file(data_dir: Path, tmp_path: Pa
     )
     assert result.exit_code == 0, result.output
     target, log = tmp_path / "out" / "embedding.h5", tmp_path / "stderr.txt"
+    marker = tmp_path / "paused"
     process = start(
         ["embed", str(run), "--data-dir", str(data_dir), "-o", str(target)],
         log,
         MOCAP_TEST_PAUSE_IN_EMBEDDING_WRITE="60",
+        MOCAP_TEST_PAUSE_MARKER=str(marker),
     )
-    wait_for(lambda: target.parent.is_dir() and bool(partials(target.parent)), process, log)
+    # Interrupt inside the pause, not while h5py is still writing the datasets.
+    wait_for(marker.is_file, process, log)
+    assert partials(target.parent)
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 130
     lines = log.read_text().splitlines()

@@ -204,7 +204,10 @@ def test_k_below_one_or_above_the_number_of_frames(runs: dict[str, Path], tmp_pa
     fails(["cluster", embedding, "--k", "many", "-o", tmp_path / "c"], 2, "an integer")
     # Above the frame count: only the embedding file knows it, so exit code 1.
     fails(["cluster", embedding, "--k", "601", "-o", tmp_path / "d"], 1, "between 1 and 600")
-    no_leftovers(tmp_path, *(tmp_path / name for name in "abcd"))
+    # Within the frames but above one cluster a block (of 10 frames, or 100 for
+    # a sequence this short): refused before any search (it used to run minutes).
+    fails(["cluster", embedding, "--k", "101", "-o", tmp_path / "e"], 2, "one per block")
+    no_leftovers(tmp_path, *(tmp_path / name for name in "abcde"))
 
 
 @pytest.mark.parametrize(

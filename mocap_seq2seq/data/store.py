@@ -33,20 +33,30 @@ import math
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import h5py
 import numpy as np
 
-from mocap_seq2seq.atomic import atomic_path
+from mocap_seq2seq.atomic import atomic_hdf5, is_locked_by_a_writer
 from mocap_seq2seq.data.formats import cmu
+from mocap_seq2seq.data.resample import (
+    check_rate,
+    default_layout,
+    resample_frames,
+    resample_index,
+    resample_labels,
+    resampled_length,
+)
 from mocap_seq2seq.errors import (
     BadDataError,
+    BusyError,
     DataFileError,
     NoFramesError,
     OutputExistsError,
     UnknownNameError,
+    UsageError,
 )
 from mocap_seq2seq.motion.skeleton import Skeleton, skeleton_from_json
 from mocap_seq2seq.paths import resolve_data_dir
@@ -155,17 +165,17 @@ def write_collection(
             "a new output path",
             "Pass --overwrite to replace it.",
         )
-    with atomic_path(path) as temporary:
-        # libver "earliest" and no timestamps make the bytes a function of the content.
-        with h5py.File(temporary, "w", libver="earliest", track_order=False) as handle:
-            handle.attrs["layout"] = LAYOUT
-            handle.attrs["collection"] = collection
-            handle.attrs["description"] = description
-            if skeleton is not None:
-                _write_skeleton(handle, skeleton)
-            group = _create_group(handle, "sequences")
-            for sequence in sequences:
-                _write_sequence(group, sequence)
+    # libver "earliest" and no timestamps make the bytes a function of the content,
+    # and same_bytes keeps them those of the committed data/ files.
+    with atomic_hdf5(path, same_bytes=True, libver="earliest", track_order=False) as handle:
+        handle.attrs["layout"] = LAYOUT
+        handle.attrs["collection"] = collection
+        handle.attrs["description"] = description
+        if skeleton is not None:
+            _write_skeleton(handle, skeleton)
+        group = _create_group(handle, "sequences")
+        for sequence in sequences:
+            _write_sequence(group, sequence)
     return path
 
 
@@ -249,6 +259,12 @@ def open_collection(path: str | os.PathLike[str]) -> Iterator[h5py.File]:
     try:
         handle = h5py.File(path, "r")
     except OSError as error:
+        if is_locked_by_a_writer(error):
+            raise BusyError(
+                f"'{path}' is open for writing in another process.",
+                "a data file no other process is writing",
+                "Wait for that process to finish (or close it), then try again.",
+            ) from error
         raise DataFileError(
             f"'{path}' is not a readable HDF5 file (it may be truncated or of another format).",
             "an HDF5 file written by `mocap convert`",
@@ -261,9 +277,71 @@ def open_collection(path: str | os.PathLike[str]) -> Iterator[h5py.File]:
                 f"layout '{LAYOUT}' with a /sequences group",
                 "Convert the source with `mocap convert`.",
             )
+        for name, group in handle["sequences"].items():
+            problem = _layout_problem(group)
+            if problem is not None:
+                raise DataFileError(
+                    f"Sequence '{name}' in '{path}' is damaged or of the wrong layout: {problem}.",
+                    f"the layout '{LAYOUT}'",
+                    "Convert the source again with `mocap convert`.",
+                )
         yield handle
     finally:
         handle.close()
+
+
+#: Attributes of every sequence group and the types they must have.
+_SEQUENCE_ATTRIBUTES: dict[str, tuple[type, ...]] = {
+    "kind": (str,),
+    "n_frames": (int, np.integer),
+    "has_frames": (bool, np.bool_),
+    "frame_rate": (float, np.floating),
+    "source_file": (str,),
+    "action": (str,),
+    "take": (int, np.integer),
+}
+
+
+def _layout_problem(group: h5py.Group | h5py.Dataset) -> str | None:
+    """What is wrong with one sequence group of a collection, or None.
+
+    The one place where a read collection is checked (attributes only, and
+    the shapes and types of the datasets; the values of the frames are checked
+    when they are read), so that every reader sees the same file.
+    """
+    if not isinstance(group, h5py.Group):
+        return "it is not a group"
+    attrs = group.attrs
+    for key, types in _SEQUENCE_ATTRIBUTES.items():
+        if key not in attrs:
+            return f"the attribute '{key}' is missing"
+        value = attrs[key]
+        if not isinstance(value, types) or (types == (int, np.integer) and isinstance(value, bool)):
+            return f"the attribute '{key}' is {value!r}"
+    n_frames = int(attrs["n_frames"])
+    if n_frames < 0:
+        return f"n_frames is {n_frames}"
+    has_frames = "frames" in group
+    if bool(attrs["has_frames"]) != has_frames:
+        state = "there" if has_frames else "missing"
+        return f"has_frames is {bool(attrs['has_frames'])} but the frames are {state}"
+    if has_frames:
+        frames = group["frames"]
+        if not isinstance(frames, h5py.Dataset) or frames.ndim != 2 or frames.shape[0] != n_frames:
+            return f"the frames are not an array of {n_frames} rows"
+        if frames.dtype.kind != "f":
+            return f"the frames are of type {frames.dtype} (complex or not real numbers)"
+    if "labels" in group:
+        labels = group["labels"]
+        if (
+            not isinstance(labels, h5py.Dataset)
+            or labels.ndim != 1
+            or labels.dtype.kind not in "iu"
+        ):
+            return f"the labels are of type {labels.dtype}, not integers"
+        if labels.shape[0] != n_frames:
+            return f"{labels.shape[0]} labels for {n_frames} frames"
+    return None
 
 
 def sequence_names(path: str | os.PathLike[str], *, with_frames: bool = False) -> list[str]:
@@ -373,6 +451,111 @@ def read_skeleton(path: str | os.PathLike[str]) -> Skeleton | None:
         )
 
 
+def resample_sequence(
+    sequence: Sequence,
+    target_rate: float,
+    *,
+    skeleton: Skeleton | None = None,
+    source_rate: float | None = None,
+) -> Sequence:
+    """The sequence at ``target_rate`` frames per second (see :mod:`mocap_seq2seq.data.resample`).
+
+    Frames are resampled with rotations as rotations; per-frame labels take the
+    nearest source frame's; segment bounds and tolerance windows are scaled to
+    the new rate and rounded (so a window keeps its length in seconds).
+
+    Args:
+        sequence: the sequence; its ``frame_rate`` is the source rate unless
+            ``source_rate`` is given.
+        target_rate: frames per second wanted.
+        skeleton: gives the rotation columns (``expmap_columns``) when known.
+        source_rate: overrides ``sequence.frame_rate``.
+    """
+    target = check_rate(target_rate)
+    rate = source_rate if source_rate is not None else sequence.frame_rate
+    if rate is None:
+        raise UsageError(
+            f"Sequence '{sequence.name}' has no known frame rate, so it cannot be resampled.",
+            "a stored frame rate",
+            "Pass --frame-rate with the rate it was captured at.",
+        )
+    rate = check_rate(rate, "--frame-rate")
+    n_out = resampled_length(sequence.n_frames, rate, target)
+    frames = None
+    if sequence.frames is not None:
+        columns = skeleton.expmap_columns if skeleton is not None else None
+        layout = default_layout(int(sequence.frames.shape[1]), columns)
+        frames = resample_frames(sequence.frames, rate, target, layout=layout)
+    labels = None if sequence.labels is None else resample_labels(sequence.labels, rate, target)
+    segments = None
+    if sequence.segments is not None:
+        table = sequence.segments
+
+        def scale(values: np.ndarray) -> np.ndarray:
+            mapped = resample_index(values, rate, target, n_out)
+            return np.where(np.asarray(values) < 0, -1, mapped)
+
+        start = scale(table.start)
+        start[0] = 0
+        end = np.append(start[1:], n_out)
+        segments = SegmentTable(
+            start=start,
+            end=end,
+            earliest=scale(table.earliest),
+            latest=scale(table.latest),
+            label=np.asarray(table.label).copy(),
+        )
+        if labels is not None:
+            # Labels follow the scaled segments, so the two never disagree by a frame.
+            labels = np.repeat(np.asarray(table.label), end - start)
+    return replace(
+        sequence,
+        n_frames=n_out,
+        frames=frames,
+        frame_rate=target,
+        labels=labels,
+        segments=segments,
+    )
+
+
+def resample_collection(
+    source: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    target_rate: float,
+    *,
+    source_rate: float | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Resample every sequence of a collection file into ``output`` (may be ``source``).
+
+    ``source_rate`` overrides the stored rates; a sequence with no rate is refused.
+    """
+    target = check_rate(target_rate)
+    skeleton = read_skeleton(source)
+    sequences = [
+        resample_sequence(
+            read_sequence(source, name, require_frames=False),
+            target,
+            skeleton=skeleton,
+            source_rate=source_rate,
+        )
+        for name in sequence_names(source)
+    ]
+    with open_collection(source) as handle:
+        collection = str(handle.attrs.get("collection", ""))
+        description = str(handle.attrs.get("description", ""))
+    description = f"{description} Resampled to {target:g} fps.".strip()
+    same = Path(source).resolve() == Path(output).resolve()
+    return write_collection(
+        output,
+        sequences,
+        collection=collection,
+        description=description,
+        skeleton=skeleton,
+        overwrite=overwrite or same,
+    )
+
+
 def file_digest(path: str | os.PathLike[str]) -> str:
     """SHA-256 of a file's bytes: the data hash stored with runs and models."""
     digest = hashlib.sha256()
@@ -421,7 +604,8 @@ def normalize_trial(trial: str | int) -> str:
     text = str(trial).strip()
     if text.startswith("86_"):
         text = text[3:]
-    return f"{int(text):02d}" if text.isdigit() else text
+    # isascii: "²" and "٣" are digits to str.isdigit() but not to int().
+    return f"{int(text):02d}" if text.isascii() and text.isdigit() else text
 
 
 def load_trial(trial: str | int, data_dir: str | os.PathLike[str] | None = None) -> Sequence:

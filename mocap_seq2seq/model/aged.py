@@ -328,28 +328,9 @@ def _component_logs(logs: dict[str, float]) -> dict[str, float]:
     return result
 
 
-def make_aged_trainer(
-    model: keras.Model,
-    *,
-    mode: str = "paper-joint",
-    learning_rate: float = 1e-3,
-    clip_norm: float = 1.0,
-    mse_weight: float = 0.6,
-    fidelity_weight: float = 0.6,
-    continuity_weight: float = 1.0,
-    discriminator_hidden_size: int | None = None,
-) -> Trainer:
-    """Return an :class:`AgedTrainer` (see the module doc for the two modes)."""
-    return AgedTrainer(
-        model,
-        mode=mode,
-        learning_rate=learning_rate,
-        clip_norm=clip_norm,
-        mse_weight=mse_weight,
-        fidelity_weight=fidelity_weight,
-        continuity_weight=continuity_weight,
-        discriminator_hidden_size=discriminator_hidden_size,
-    )
+#: The registry's factory of AGED trainers: the class itself (``mode=...`` and the
+#: weights as keywords; see the module doc for the two modes).
+make_aged_trainer: Callable[..., Trainer] = AgedTrainer
 
 
 #: Training methods by name: each is called as ``TRAINERS[name](model,

@@ -21,6 +21,7 @@ never an ``AttributeError`` or a ``KeyError``.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,13 +75,59 @@ def _numbers_or_none(value: list) -> str | None:
     return None
 
 
+def _section(schema: dict[str, tuple[type, ...]]) -> Any:
+    """A check of a nested object of config.json: each field present has its type."""
+
+    def check(value: dict[str, Any]) -> str | None:
+        for key, types in schema.items():
+            if key not in value:
+                continue
+            item = value[key]
+            ok = any(
+                (kind is type(None) and item is None)
+                or (kind is bool and isinstance(item, bool))
+                or (kind is not bool and isinstance(item, kind) and not isinstance(item, bool))
+                for kind in types
+            )
+            if not ok:
+                expected = " or ".join(kind.__name__ for kind in types)
+                return f"has '{key}' = {json.dumps(item)}, not {expected}"
+            if int in types and isinstance(item, int) and item < 0:
+                return f"has '{key}' = {item}, below 0"
+        return None
+
+    return check
+
+
+#: The fields of config.json's "data" (what was trained on) that are read back.
+_DATA_SECTION: dict[str, tuple[type, ...]] = {
+    "kind": (str,),
+    "trial": (str,),
+    "data_file": (str,),
+    "data_sha256": (str,),
+    "sequence": (str, type(None)),
+    "recipe": (dict,),
+}
+#: The fields of config.json's "model" section (the network's shape).
+_MODEL_SECTION: dict[str, tuple[type, ...]] = {
+    "hidden_size": (int,),
+    "n_channels": (int,),
+    "source_length": (int,),
+    "target_length": (int,),
+    "residual": (bool,),
+    "tied": (bool,),
+}
+
 CONFIG_SCHEMA = {
     "train": dict,
-    "model": dict,
-    "data": dict,
+    "model": Field((dict,), check=_section(_MODEL_SECTION)),
+    "data": Field((dict,), check=_section(_DATA_SECTION)),
     "frames_sha256": str,
     "n_frames": Field((int,), check=_non_negative),
     "monitor": Field((bool,), required=False),
+    "keras_backend": Field((str,), required=False),
+    "keras_version": Field((str,), required=False),
+    "n_input_channels": Field((int,), required=False, check=_non_negative),
 }
 CHECKPOINT_SCHEMA = {
     "step": Field((int,), check=_non_negative),

@@ -203,7 +203,7 @@ class TrainConfig:
         )
         for name in positive:
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise UsageError(
                     f"The '{name}' of the training config must be a positive integer. "
                     f"Got {value!r}.",
@@ -211,12 +211,23 @@ class TrainConfig:
                 )
         for name in ("learning_rate", "clip_norm"):
             value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not (number and math.isfinite(value) and value > 0):
                 raise UsageError(
                     f"The '{name}' of the training config must be a positive number. "
                     f"Got {value!r}.",
                 )
-        if not (isinstance(self.slowness, (int, float)) and math.isfinite(self.slowness)):
+        for name in ("tied", "residual", "keep_best", "paper_protocol", "root_velocity"):
+            if not isinstance(getattr(self, name), bool):
+                raise UsageError(
+                    f"The '{name}' of the training config must be true or false. "
+                    f"Got {getattr(self, name)!r}."
+                )
+        if not (
+            isinstance(self.slowness, (int, float))
+            and not isinstance(self.slowness, bool)
+            and math.isfinite(self.slowness)
+        ):
             raise UsageError(f"The 'slowness' must be a number. Got {self.slowness!r}.")
         if self.slowness < 0:
             raise UsageError(f"The 'slowness' must be 0 or more. Got {self.slowness!r}.")
@@ -227,9 +238,9 @@ class TrainConfig:
             low=0,
             high=MAX_SEED,
         )
-        if self.model_type not in MODEL_TYPES:
+        if not isinstance(self.model_type, str) or self.model_type not in MODEL_TYPES:
             raise UsageError(
-                f"Unknown model type '{self.model_type}'.", f"one of {', '.join(MODEL_TYPES)}"
+                f"Unknown model type {self.model_type!r}.", f"one of {', '.join(MODEL_TYPES)}"
             )
 
     def replace(self, **changes: Any) -> TrainConfig:

@@ -299,6 +299,43 @@ def cluster_bar(
     return figure
 
 
+def collection_bars(
+    labels: Sequence[np.ndarray],
+    names: Sequence[str],
+    frame_rates: Sequence[float | None],
+) -> Figure:
+    """One bar per take, coloured by collection-wide action (the same colour in every take).
+
+    Takes share one time axis (seconds when every take has a frame rate);
+    long takes are drawn at most :data:`MAX_DRAWN_POINTS` columns wide.
+
+    Example:
+    >>> figure = collection_bars([np.array([0, 0, 1]), np.array([1, 2])], ["a", "b"], [None, None])
+    >>> len(figure.axes)
+    2
+    """
+    if not labels:
+        raise UsageError("There are no takes to draw.", "at least one take")
+    values = [check_frame_labels(part, f"labels of '{name}'") for part, name in zip(labels, names)]
+    key = _colour_key(np.concatenate(values), None, None, None)
+    seconds = all(rate for rate in frame_rates)
+    ends = [part.size / rate if seconds else part.size for part, rate in zip(values, frame_rates)]
+    longest = max(ends)
+    figure = _new_figure((8.0, 0.8 + 0.35 * len(values)))
+    axes = figure.subplots(len(values), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, part, name, end in zip(axes, values, names, ends):
+        drawn = part[np.linspace(0, part.size - 1, min(part.size, MAX_DRAWN_POINTS)).astype(int)]
+        _label_bar(ax, key.frames(drawn), end, name)
+        ax.set_xlim(0.0, longest)
+    axes[-1].set_xlabel("time (s)" if seconds else "frame")
+    handles = [
+        Patch(color=key.true_colours[int(v)], label=f"action {int(v) + 1}")
+        for v in np.unique(np.concatenate(values))
+    ]
+    figure.legend(handles=handles, loc="outside right upper", fontsize="small")
+    return figure
+
+
 #: Most points a scatter draws; longer sequences are thinned by :func:`drawn_frames`.
 MAX_DRAWN_POINTS = 20_000
 

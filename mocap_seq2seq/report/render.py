@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from mocap_seq2seq.atomic import write_bytes, write_json, write_text
 from mocap_seq2seq.report.model import DOCUMENT, TERMINAL, Report, Table
@@ -29,20 +30,26 @@ from mocap_seq2seq.segment.evaluation import Evaluation
 
 
 def rich_table(table: Table) -> RichTable | None:
-    """The terminal's view of a table (None when the table is for documents only)."""
+    """The terminal's view of a table (None when the table is for documents only).
+
+    Every title, header and cell is a :class:`rich.text.Text`: sequence and
+    action names, labels and paths are shown as they are, never read as markup.
+    """
     columns, groups = table.view(TERMINAL)
     if not columns:
         return None
-    rendered = RichTable(title=table.title)
+    rendered = RichTable(title=Text(table.title) if table.title else None)
     for column in columns:
-        rendered.add_column(column.header, justify=column.align)
+        rendered.add_column(Text(column.header), justify=column.align)
     for index, (group, rows) in enumerate(groups):
         if index:
             rendered.add_section()
         for row in rows:
-            rendered.add_row(*row, style="bold" if group.emphasis else None)
+            rendered.add_row(
+                *(Text(cell) for cell in row), style="bold" if group.emphasis else None
+            )
     if table.caption:
-        rendered.caption = table.caption
+        rendered.caption = Text(table.caption)
     return rendered
 
 

@@ -429,7 +429,10 @@ def linear_change_points(
         counts = np.arange(1, max_segments + 1)
         penalised = costs + penalty * np.log(max(n_points, 2)) * counts
         penalised[: min_segments - 1] = np.inf
-        chosen = int(np.argmin(penalised)) + 1
+        # Every count from min_segments on may be out of the candidates' reach
+        # (many clusters asked of few points): then take the fewest allowed,
+        # and the grid below makes it reachable.
+        chosen = int(np.argmin(penalised)) + 1 if np.isfinite(penalised).any() else min_segments
     else:
         chosen = n_segments
     if not np.isfinite(costs[chosen - 1]):

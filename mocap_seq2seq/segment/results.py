@@ -73,13 +73,45 @@ def read_clustering(folder: str | os.PathLike[str]) -> tuple[np.ndarray, dict[st
             f"a folder written by `mocap cluster` ({CLUSTERING_FILE}, {LABELS_FILE})",
             "Run `mocap cluster` first.",
         ) from error
-    if not isinstance(metadata, dict) or not {"embedding", "method", "k_mode"} <= set(metadata):
+    problem = _clustering_problem(metadata)
+    if problem is not None:
         raise DataFileError(
-            f"'{folder / CLUSTERING_FILE}' lacks the embedding, method or K mode.",
+            f"'{folder / CLUSTERING_FILE}' is damaged: {problem}.",
             f"a {CLUSTERING_FILE} written by `mocap cluster`",
             "Run `mocap cluster` again.",
         )
     return labels, metadata
+
+
+#: Fields of clustering.json that are read back, and their types (None: may be null).
+_CLUSTERING_FIELDS: dict[str, tuple[type, ...]] = {
+    "embedding": (str,),
+    "method": (str,),
+    "k_mode": (str,),
+}
+_OPTIONAL_CLUSTERING_FIELDS: dict[str, tuple[type, ...]] = {
+    "embedding_absolute": (str,),
+    "sequence": (str, type(None)),
+    "paper_protocol": (bool,),
+    "parameters": (dict,),
+}
+
+
+def _clustering_problem(metadata: Any) -> str | None:
+    """What is wrong with a read clustering.json, or None (the one place it is checked)."""
+    if not isinstance(metadata, dict):
+        return f"it holds a {type(metadata).__name__}, not an object"
+    for key, types in _CLUSTERING_FIELDS.items():
+        if key not in metadata:
+            return f"'{key}' is missing"
+        if not isinstance(metadata[key], types) or not metadata[key]:
+            return f"'{key}' is {json.dumps(metadata[key])}"
+    for key, types in _OPTIONAL_CLUSTERING_FIELDS.items():
+        if key in metadata and not isinstance(metadata[key], types):
+            return f"'{key}' is {json.dumps(metadata[key])}"
+    if "\0" in metadata["embedding"] or "\0" in metadata.get("embedding_absolute", ""):
+        return "the embedding path holds a NUL character"
+    return None
 
 
 def clustering_embedding_path(folder: str | os.PathLike[str], metadata: dict[str, Any]) -> Path:

@@ -681,6 +681,11 @@ FORCED_MERGES = ("ward", "linkage")
 MAX_AUTO_SEGMENTS = 50
 
 
+#: Most segments any sequence may be cut into, even one shorter than that many
+#: blocks (see KernelSegmenter's parameter checks).
+SHORT_SEQUENCE_SEGMENTS = 100
+
+
 class KernelSegmenter(Segmenter):
     """Kernel change points, then clustering of the segments' distributions (the default).
 
@@ -819,15 +824,16 @@ class KernelSegmenter(Segmenter):
                 f"The 'search' of {owner} must be one of {', '.join(kernel_linear.SEARCHES)}. "
                 f"Got {self.search!r}.",
             )
-        _check_int(
-            self.n_segments,
-            "n_segments",
-            owner,
-            1,
-            n_frames,
-            "the number of frames",
-            allow_none=True,
-        )
+        # One segment (and so one cluster) per block of `step` frames is the
+        # finest the search resolves; more is refused at once, since the
+        # programme's time grows with the square of the segments asked (e.g.
+        # --k 4000 of 4,579 frames: 80 s, for 4,000 one-frame clusters). A
+        # short sequence may still ask up to SHORT_SEQUENCE_SEGMENTS: _fit
+        # shrinks its blocks, which costs nothing at that size.
+        blocks = max(n_frames // int(self.step), min(n_frames, SHORT_SEQUENCE_SEGMENTS))
+        blocks_text = f"one per block of {self.step} frames"
+        _check_int(self.n_clusters, "n_clusters", owner, 1, blocks, blocks_text, "--k", True)
+        _check_int(self.n_segments, "n_segments", owner, 1, blocks, blocks_text, None, True)
         if self.n_clusters is not None and self.n_segments is not None:
             if self.n_clusters > self.n_segments:
                 raise UsageError(

@@ -44,6 +44,7 @@ from mocap_seq2seq.data.formats.motion import (
     expmap_layout_skeleton,
     frames_from_rotations,
     parse_numbers,
+    within_float32,
 )
 from mocap_seq2seq.errors import BadDataError, UsageError
 from mocap_seq2seq.motion.rotations import euler_to_matrix
@@ -364,10 +365,10 @@ def _read_motion(
     n_frames = int(count_text)
     time_text, time_line = header(r"Frame\s+Time\s*:\s*(\S+)", "Frame Time:")
     frame_time = float(parse_numbers([time_text], f"{file_name} line {time_line}", "Frame Time")[0])
-    if frame_time <= 0:
+    if not frame_time >= 1e-6:  # also refuses a denormal time whose rate overflows
         raise BadDataError(
             f"{file_name} line {time_line}: Frame Time is {time_text}.",
-            "a positive number of seconds per frame, e.g. 0.0083333 for 120 fps",
+            "a number of seconds per frame of at least 1e-6, e.g. 0.0083333 for 120 fps",
         )
     converter = _FrameConverter(joints, n_frames)
     chunk: list[tuple[int, str]] = []
@@ -407,7 +408,11 @@ def _chunk_values(file_name: str, chunk: list[tuple[int, str]], n_channels: int)
     """
     try:
         values = np.loadtxt([text for _, text in chunk], dtype=np.float64, comments=None, ndmin=2)
-        if values.shape == (len(chunk), n_channels) and np.isfinite(values).all():
+        if (
+            values.shape == (len(chunk), n_channels)
+            and np.isfinite(values).all()
+            and within_float32(values)
+        ):
             return values
     except ValueError:
         pass

@@ -162,6 +162,8 @@ def read_h36m_text(path: str | os.PathLike[str]) -> np.ndarray:
     ((2, 99), 'float32', 0.5)
     """
     path = Path(path)
+    # Every subject folder holds a walking_1.txt: name the folder too (S9/walking_1.txt).
+    name = f"{path.parent.name}/{path.name}" if path.parent.name else path.name
     frames = []
     for number, line in enumerate(read_lines(path, _EXPECTED), start=1):
         text = line.strip().rstrip(",")  # some exports end each line with a comma
@@ -170,12 +172,12 @@ def read_h36m_text(path: str | os.PathLike[str]) -> np.ndarray:
         tokens = [token.strip() for token in text.split(",")]
         if len(tokens) != H36M_N_CHANNELS:
             raise BadDataError(
-                f"{path.name} line {number}: {len(tokens)} values, expected {H36M_N_CHANNELS}.",
+                f"{name} line {number}: {len(tokens)} values, expected {H36M_N_CHANNELS}.",
                 _EXPECTED,
             )
-        frames.append(parse_numbers(tokens, f"{path.name} line {number}"))
+        frames.append(parse_numbers(tokens, f"{name} line {number}"))
     if not frames:
-        raise BadDataError(f"{path.name} holds no frames.", _EXPECTED)
+        raise BadDataError(f"{name} holds no frames.", _EXPECTED)
     return np.array(frames, dtype=np.float32)
 
 

@@ -231,4 +231,21 @@ def parse_numbers(tokens: Sequence[str], where: str, what: str = "value") -> np.
             "finite numbers",
             "Repair or regenerate the file.",
         )
+    if not within_float32(numbers):
+        position = int(np.flatnonzero(np.abs(numbers) > FLOAT32_MAX)[0]) + 1
+        raise BadDataError(
+            f"{where}: {what} {position} of {len(tokens)}, {tokens[position - 1]!r}, is beyond "
+            "float32's range (the stored frames' type).",
+            f"values of magnitude below {FLOAT32_MAX:.1e}",
+            "Rescale the values, for example to other units.",
+        )
     return numbers
+
+
+#: The largest magnitude the stored (float32) frames hold.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def within_float32(values: np.ndarray) -> bool:
+    """Whether every value of a finite array fits in float32 (the stored frames' type)."""
+    return bool(values.size == 0 or np.abs(values).max() <= FLOAT32_MAX)
