@@ -18,7 +18,7 @@ import typer
 from rich.text import Text
 from typer.core import TyperGroup
 
-from mocap_cli import commands
+from mocap_cli import commands, interrupt
 from mocap_cli.console import error_console
 
 #: click's UsageError as Typer raises it: Typer 0.2x vendors its own click,
@@ -108,6 +108,7 @@ def main() -> None:
     """Console-script entry point."""
     # TensorFlow's C++ start-up chatter is noise for a CLI user.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    interrupt.install()
     app(prog_name="mocap")
 
 

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from mocap_cli import interrupt
 from mocap_cli.console import console
 
 
@@ -35,6 +36,7 @@ def window_progress(description: str) -> Iterator[Callable[[int, int], None]]:
         task = progress.add_task(description, total=None)
 
         def report(done: int, total: int) -> None:
+            interrupt.check()
             progress.update(task, completed=done, total=total)
 
         yield report
@@ -82,6 +84,7 @@ def train_with_progress(
         first: list[float] = []
 
         def report(step_report) -> None:  # type: ignore[no-untyped-def]
+            interrupt.check()
             if not first:
                 first.append(step_report.seconds)
                 first.append(step_report.step - 1)

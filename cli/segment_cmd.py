@@ -256,7 +256,7 @@ def segment(
             result = train_with_progress(
                 config, source, run_dir, None, make_monitor(), resume, not resume
             )
-        except TrainingInterruptedError:
+        except (TrainingInterruptedError, KeyboardInterrupt):
             raise _interrupted(run_dir, target) from None
         console.print(
             line(("Trained", "green"), f" in {result.seconds:.0f} s, loss {result.final_loss:.4f}.")

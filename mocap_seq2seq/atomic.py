@@ -300,8 +300,8 @@ def pause_for_tests(variable: str) -> None:
     normal use) it does nothing. The hooks are listed in docs/RELIABILITY.md.
 
     If ``MOCAP_TEST_PAUSE_MARKER`` names a path, that file is created as the
-    pause begins: a test that sends SIGINT waits for it, because a signal that
-    lands inside h5py's C code, before the pause, can be lost there.
+    pause begins: a test that sends SIGINT waits for it, so that the signal
+    lands inside the pause and not while the datasets are still being written.
     """
     value = os.environ.get(variable)
     if value:
