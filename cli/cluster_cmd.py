@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from mocap_cli.console import console, line
-from mocap_cli.options import Overwrite
+from mocap_cli.options import DEFAULT_FEATURE_SET, Features, Overwrite
 from mocap_seq2seq.segment.names import SEGMENTER_HELP
 
 #: The segmenters' names, from the library's light registry (no scikit-learn import).
@@ -53,6 +53,7 @@ def cluster(
             show_default=False,
         ),
     ] = None,
+    features: Features = DEFAULT_FEATURE_SET,
     overwrite: Overwrite = False,
 ) -> None:
     """Cluster the frames of an embedding; write per-frame labels and segments (CSV, JSON)."""
@@ -108,6 +109,7 @@ def cluster(
             parameters=parameters,
             k_mode=mode,
             sequence=found.metadata.get("name", ""),
+            feature_set=features.value,
         )
     metadata = {
         # Relative to the clustering folder, so that a moved runs/ folder still
@@ -115,6 +117,7 @@ def cluster(
         "embedding": os.path.relpath(embedding.resolve(), target.resolve()),
         "embedding_absolute": str(embedding.resolve()),
         "method": method,
+        "features": features.value,
         "parameters": result.parameters,
         "k_mode": mode,
         "paper_protocol": bool(found.metadata.get("paper_protocol", False)),

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from mocap_cli.console import console, line, show_and_write
-from mocap_cli.options import Actions, DataDir, Overwrite
+from mocap_cli.options import DEFAULT_FEATURE_SET, Actions, DataDir, Features, Overwrite
 
 PretrainedDir = Annotated[
     Path | None,
@@ -50,6 +50,7 @@ def demo(
             show_default=False,
         ),
     ] = None,
+    features: Features = DEFAULT_FEATURE_SET,
     overwrite: Overwrite = False,
     data_dir: DataDir = None,
     pretrained_dir: PretrainedDir = None,
@@ -84,7 +85,11 @@ def demo(
     from mocap_seq2seq.pipeline import demo_report
 
     found = demo_report(
-        jobs, title=title, animation_folder=target if video else None, progress=window_progress
+        jobs,
+        title=title,
+        animation_folder=target if video else None,
+        progress=window_progress,
+        features=features.value,
     )
     show_and_write(found, target)
     console.print(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from mocap_seq2seq.segment.names import DEFAULT_FEATURES, FEATURE_HELP
 
 DataDir = Annotated[
     Path | None,
@@ -96,3 +99,13 @@ TargetLength = Annotated[
         show_default=False,
     ),
 ]
+
+FeatureSet = Enum("FeatureSet", {name: name for name in FEATURE_HELP}, type=str)  # type: ignore[misc]
+FEATURES_HELP = (
+    "What the segmentation runs on: "
+    + "; ".join(f"{name}: {text}" for name, text in FEATURE_HELP.items())
+    + "."
+)
+Features = Annotated[FeatureSet, typer.Option("--features", help=FEATURES_HELP)]
+#: The default of every --features option.
+DEFAULT_FEATURE_SET = FeatureSet[DEFAULT_FEATURES]

@@ -13,7 +13,10 @@ import typer
 
 from mocap_cli.console import console, line, show_and_write
 from mocap_cli.options import (
+    DEFAULT_FEATURE_SET,
+    FEATURES_HELP,
     AsfFile,
+    FeatureSet,
     FrameRate,
     LabelsFile,
     Overwrite,
@@ -106,6 +109,17 @@ def segment(
         bool,
         typer.Option("--video", help="Also animate the skeleton over the action bars."),
     ] = False,
+    features: Annotated[
+        FeatureSet | None,
+        typer.Option(
+            "--features",
+            help=FEATURES_HELP[:-1]
+            + " \\[default: "
+            + DEFAULT_FEATURE_SET.value
+            + "; a collection compares states within takes and poses across].",
+            show_default=False,
+        ),
+    ] = None,
     overwrite: Overwrite = False,
     k: Annotated[
         int | None,
@@ -174,9 +188,10 @@ def segment(
         target_length=target_length,
     )
     if is_collection(sources, sequence):
-        if labels is not None or video:
+        if labels is not None or video or features is not None:
             raise UsageError(
-                "--labels and --video apply to one capture, not to a collection of takes.",
+                "--labels, --video and --features apply to one capture, not to a collection "
+                "of takes (it compares states within takes and poses across).",
                 fix="Segment one take at a time for those, or drop them.",
             )
         segment_collection(
@@ -265,7 +280,14 @@ def segment(
         from mocap_cli.progress import window_progress
         from mocap_seq2seq.pipeline import capture_report
 
-        found = capture_report(source, run_dir, target, video=video, progress=window_progress)
+        found = capture_report(
+            source,
+            run_dir,
+            target,
+            video=video,
+            progress=window_progress,
+            features=(features or DEFAULT_FEATURE_SET).value,
+        )
         show_and_write(found, target)
     console.print(
         line(

@@ -18,6 +18,9 @@ Embedding files (HDF5, written atomically)::
     /pca        float32 (n_frames, 3), the first three principal components
     /agreement  float32 (n_frames,), optional: how much the members of a seed
                 ensemble agree at each frame, in [0, 1] (:func:`member_agreement`)
+    /poses      float32 (n_frames, n_channels), optional: the frames normalised as
+                in training, for segmentations of the poses or of states and
+                poses together (``--features``)
     /labels     int32 (n_frames,), optional ground truth (for evaluate only)
     /action_names, /tolerance_windows   names of the labels; earliest..latest
                 frames of each true boundary (for evaluate only)
@@ -70,6 +73,8 @@ class Embedding(WithGroundTruth):
         pca: ``(n_frames, 3)`` projection for figures.
         agreement: ``(n_frames,)`` in [0, 1], the members' agreement at each
             frame (seed ensembles only; :func:`member_agreement`).
+        poses: ``(n_frames, n_channels)`` float32, the frames normalised as in
+            training (the first member's normalisation for an ensemble).
         metadata: JSON-able description (sequence, run, protocol).
         truth: the sequence's ground truth when known (never used to embed),
             for evaluation; ``labels``, ``action_names`` and
@@ -82,6 +87,7 @@ class Embedding(WithGroundTruth):
     metadata: dict[str, Any] = field(default_factory=dict)
     truth: GroundTruth | None = None
     agreement: np.ndarray | None = None
+    poses: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
@@ -174,6 +180,9 @@ def write_embedding(
         handle.create_dataset("pca", data=embedding.pca.astype(np.float32))
         if embedding.agreement is not None:
             handle.create_dataset("agreement", data=embedding.agreement.astype(np.float32))
+        if embedding.poses is not None:
+            poses = embedding.poses.astype(np.float32)
+            handle.create_dataset("poses", data=poses, compression="gzip", shuffle=True)
         if embedding.labels is not None:
             handle.create_dataset("labels", data=embedding.labels.astype(np.int32))
             names = np.array(embedding.action_names, dtype=h5py.string_dtype("utf-8"))
@@ -214,6 +223,7 @@ def read_embedding(path: str | os.PathLike[str]) -> Embedding:
                 pca=handle["pca"][()],
                 metadata=json.loads(handle.attrs.get("metadata", "{}")),
                 agreement=handle["agreement"][()] if "agreement" in handle else None,
+                poses=handle["poses"][()] if "poses" in handle else None,
                 truth=None
                 if labels is None
                 else GroundTruth(
@@ -238,6 +248,14 @@ def read_embedding(path: str | os.PathLike[str]) -> Embedding:
         ) from error
     if not np.all(np.isfinite(embedding.states)):
         raise DataFileError(f"'{path}' holds NaN or infinite states.", fix="Embed again.")
+    if embedding.poses is not None and (
+        embedding.poses.ndim != 2 or embedding.poses.shape[0] != embedding.n_frames
+    ):
+        raise DataFileError(
+            f"'{path}' holds poses of shape {embedding.poses.shape} for "
+            f"{embedding.n_frames:,} frames.",
+            fix="Embed again.",
+        )
     return embedding
 
 
@@ -268,9 +286,10 @@ def embed_sequence(
             it already (the pipeline reuses it for the raw-pose rows), so
             that the frames are normalised once.
     """
+    normalized = normalization.transform(frames) if normalized is None else normalized
     states, filled = embed_frames(
         model,
-        normalization.transform(frames) if normalized is None else normalized,
+        normalized,
         batch_size=batch_size,
         segment_bounds=segment_bounds,
         progress=progress,
@@ -281,6 +300,7 @@ def embed_sequence(
         pca=principal_components(states),
         metadata=dict(metadata or {}),
         truth=truth,
+        poses=np.asarray(normalized, dtype=np.float32),
     )
 
 
@@ -352,16 +372,19 @@ def embed_members(
             progress=progress,
             normalized=normalized,
         )
-    member_states, filled = [], None
+    member_states, filled, poses = [], None, None
     for index, member in enumerate(members):
 
         def member_progress(done: int, total: int, offset: int = index) -> None:
             if progress is not None:
                 progress(offset * total + done, len(members) * total)
 
+        member_normalized = member.normalization.transform(frames)
+        if poses is None:
+            poses = np.asarray(member_normalized, dtype=np.float32)
         states, filled = embed_frames(
             member.model,
-            member.normalization.transform(frames),
+            member_normalized,
             batch_size=batch_size,
             segment_bounds=segment_bounds,
             progress=member_progress,
@@ -382,4 +405,5 @@ def embed_members(
         metadata=metadata,
         truth=truth,
         agreement=member_agreement(member_states, exclude=target_length),
+        poses=poses,
     )

@@ -38,6 +38,7 @@ from mocap_seq2seq.labels import labels_to_boundaries, labels_to_segments
 from mocap_seq2seq.report.model import Figure, Report
 from mocap_seq2seq.report.tables import evaluation_tables, segments_table
 from mocap_seq2seq.segment.evaluation import Evaluation, evaluate_labels
+from mocap_seq2seq.segment.names import DEFAULT_FEATURES, FEATURE_HELP
 from mocap_seq2seq.segment.segmentation import SEGMENTERS
 
 #: Called with ``(done, total)`` windows while a sequence is embedded.
@@ -50,6 +51,16 @@ ProgressFactory = Callable[[str], AbstractContextManager[WindowProgress]]
 DEFAULT_METHOD = "kernel"
 #: The paper's method (agglomerative, cosine, single linkage).
 PAPER_METHOD = "paper"
+
+#: What a segmentation runs on (``--features``, :data:`~mocap_seq2seq.segment.names.FEATURE_HELP`),
+#: with the report's name for it.
+FEATURE_SETS: dict[str, str] = {
+    "states": "decoder states",
+    "poses": "raw poses",
+    "both": "states + poses",
+}
+if set(FEATURE_SETS) != set(FEATURE_HELP):
+    raise RuntimeError("pipeline.FEATURE_SETS and segment.names.FEATURE_HELP disagree")
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,46 @@ def _check_method(method: str) -> None:
 # ----------------------------------------------------------------------------- one segmentation
 
 
+def feature_matrix(
+    embedding: Embedding, features: str = DEFAULT_FEATURES
+) -> tuple[np.ndarray, tuple[int, ...] | None]:
+    """The frames' features for ``features`` (a :data:`FEATURE_SETS` key), and their groups.
+
+    ``both`` puts the states and the poses side by side and returns the two
+    widths: the kernel segmenter then averages one Gaussian kernel per group,
+    each with its own median width, so neither set's scale decides for the
+    other (a kernel on the plain concatenation would). Other segmenters take
+    each group scaled to unit total standard deviation.
+    """
+    if features not in FEATURE_SETS:
+        raise UsageError(
+            f"Unknown feature set '{features}'. Expected one of {', '.join(FEATURE_SETS)}.",
+            fix="Pass --features states, poses or both.",
+        )
+    if features == "states":
+        return embedding.states, None
+    if embedding.poses is None:
+        raise UsageError(
+            f"--features {features} needs the poses, and this embedding was written without them.",
+            fix="Run `mocap embed` again: new embedding files carry the poses.",
+        )
+    if features == "poses":
+        return embedding.poses, None
+    both = np.hstack([embedding.states, embedding.poses]).astype(np.float32)
+    return both, (embedding.states.shape[1], embedding.poses.shape[1])
+
+
+def _scaled_groups(features: np.ndarray, groups: tuple[int, ...]) -> np.ndarray:
+    """Each column group centred and divided by its total standard deviation."""
+    edges = np.cumsum([0, *groups])
+    parts = []
+    for start, end in zip(edges[:-1], edges[1:]):
+        part = features[:, start:end] - features[:, start:end].mean(axis=0)
+        total = float(np.sqrt(np.sum(np.var(part, axis=0))))
+        parts.append(part / total if total > 0 else part)
+    return np.hstack(parts).astype(np.float32)
+
+
 def segment_frames(
     features: np.ndarray,
     method: str,
@@ -147,6 +198,7 @@ def segment_embedding(
     features: str = "decoder states",
     parameters: dict[str, Any] | None = None,
     k_mode: str | None = None,
+    feature_set: str = "states",
 ) -> SegmentationResult:
     """Cluster an embedding's states; evaluate when it carries ground truth.
 
@@ -163,14 +215,25 @@ def segment_embedding(
             ``oracle`` overrides the counts it sets.
         k_mode: how the counts were chosen, for the report; defaults to
             ``"oracle"`` or ``"automatic"`` from ``oracle``.
+        feature_set: what to segment, a :data:`FEATURE_SETS` key
+            (:func:`feature_matrix`); the report names it unless ``features``
+            says otherwise.
     """
     _check_method(method)
+    matrix, groups = feature_matrix(embedding, feature_set)
+    if feature_set != "states" and features == "decoder states":
+        features = FEATURE_SETS[feature_set]
     chosen: dict[str, Any] = dict(parameters or {})
     if oracle:
         if embedding.labels is None:
             raise UsageError("Oracle K needs ground truth, and this sequence has none.")
         chosen.update(oracle_parameters(embedding.labels, method))
-    segmenter = SEGMENTERS[method](**chosen).fit(embedding.states)
+    if groups is not None:
+        if "feature_groups" in SEGMENTERS[method]().get_params():
+            chosen["feature_groups"] = groups
+        else:
+            matrix = _scaled_groups(matrix, groups)
+    segmenter = SEGMENTERS[method](**chosen).fit(matrix)
     mode = k_mode if k_mode is not None else ("oracle" if oracle else "automatic")
     evaluation = None
     if embedding.labels is not None and embedding.tolerance_windows is not None:
@@ -272,6 +335,7 @@ def compare_sequence(
     name: str | None = None,
     batch_size: int = 256,
     progress: WindowProgress | None = None,
+    features: str = DEFAULT_FEATURES,
 ) -> Comparison:
     """Embed a sequence once and segment it every way a report compares.
 
@@ -287,7 +351,7 @@ def compare_sequence(
         batch_size=batch_size,
         progress=progress,
     )
-    return compare_embedding(source, embedding, normalized, name=name)
+    return compare_embedding(source, embedding, normalized, name=name, features=features)
 
 
 def compare_embedding(
@@ -296,18 +360,28 @@ def compare_embedding(
     normalized: np.ndarray,
     *,
     name: str | None = None,
+    features: str = DEFAULT_FEATURES,
 ) -> Comparison:
     """:func:`compare_sequence` from an embedding made already (one model or an ensemble).
 
-    ``normalized`` are the raw poses normalised as in training, for the raw-pose rows.
+    ``normalized`` are the raw poses normalised as in training, for the raw-pose
+    rows; the other rows segment ``features`` (a :data:`FEATURE_SETS` key).
     """
-    automatic = segment_embedding(embedding, sequence=source.name)
+    if embedding.poses is None:
+        embedding = replace(embedding, poses=np.asarray(normalized, dtype=np.float32))
+    automatic = segment_embedding(embedding, sequence=source.name, feature_set=features)
     if source.labels is None:
         return Comparison(name or source.name, source, automatic)
     raw = replace(embedding, states=normalized, filled=np.zeros(embedding.n_frames, bool))
     others = (
-        segment_embedding(embedding, oracle=True, sequence=source.name),
-        segment_embedding(embedding, method=PAPER_METHOD, oracle=True, sequence=source.name),
+        segment_embedding(embedding, oracle=True, sequence=source.name, feature_set=features),
+        segment_embedding(
+            embedding,
+            method=PAPER_METHOD,
+            oracle=True,
+            sequence=source.name,
+            feature_set=features,
+        ),
         *(
             segment_embedding(raw, oracle=flag, sequence=source.name, features="raw poses")
             for flag in (False, True)
@@ -437,7 +511,10 @@ def _embedding_context(progress: ProgressFactory | None, name: str) -> Any:
 
 
 def compare_collection(
-    jobs: Sequence[Job], *, progress: ProgressFactory | None = None
+    jobs: Sequence[Job],
+    *,
+    progress: ProgressFactory | None = None,
+    features: str = DEFAULT_FEATURES,
 ) -> list[Comparison]:
     """:func:`compare_sequence` over a collection, each sequence with its own model."""
     from mocap_seq2seq.embedding import embed_members
@@ -461,7 +538,9 @@ def compare_collection(
                 truth=job.source.truth,
                 progress=report,
             )
-        comparisons.append(compare_embedding(job.source, embedding, normalized, name=job.name))
+        comparisons.append(
+            compare_embedding(job.source, embedding, normalized, name=job.name, features=features)
+        )
     return comparisons
 
 
@@ -493,6 +572,7 @@ def demo_report(
     title: str,
     animation_folder: Path | None = None,
     progress: ProgressFactory | None = None,
+    features: str = DEFAULT_FEATURES,
 ) -> ReportResult:
     """``mocap demo``: every sequence of a collection compared, in one report.
 
@@ -501,8 +581,9 @@ def demo_report(
         title: the report's title.
         animation_folder: also animate each sequence into this folder.
         progress: the embedding's progress bar (see :data:`ProgressFactory`).
+        features: what the toolkit's rows segment (:data:`FEATURE_SETS`).
     """
-    comparisons = compare_collection(jobs, progress=progress)
+    comparisons = compare_collection(jobs, progress=progress, features=features)
     figures: list[Figure] = []
     notes: list[str] = []
     animations: list[Path] = []
@@ -538,6 +619,7 @@ def capture_report(
     *,
     video: bool = False,
     progress: ProgressFactory | None = None,
+    features: str = DEFAULT_FEATURES,
 ) -> ReportResult:
     """``mocap segment`` after training: embed, cluster, write the files, and report.
 
@@ -547,7 +629,9 @@ def capture_report(
     """
     from mocap_seq2seq.segment.results import write_clustering
 
-    (comparison,) = compare_collection([Job(source.name, source, run_folder)], progress=progress)
+    (comparison,) = compare_collection(
+        [Job(source.name, source, run_folder)], progress=progress, features=features
+    )
     automatic = comparison.automatic
     figures, notes, animations = _figures_and_notes(
         comparison, run_folder, folder if video else None
@@ -561,6 +645,7 @@ def capture_report(
             "embedding": os.path.relpath(embedding_path.resolve(), clustering.resolve()),
             "embedding_absolute": str(embedding_path.resolve()),
             "method": automatic.method,
+            "features": features,
             "parameters": {},
             "k_mode": automatic.k_mode,
             "paper_protocol": False,

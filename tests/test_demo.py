@@ -99,3 +99,29 @@ def test_demo_trial_errors(pretrained: Path, data_dir: Path) -> None:
     code, output = invoke("demo", *args)
     assert code == 2 and "exactly one of --trial or --actions" in output
     assert list(read_manifest(pretrained)) == ["trial-01"]
+
+
+def test_demo_segments_states_and_poses_together(
+    pretrained: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "both"
+    code, output = invoke(
+        "demo",
+        "--trial",
+        "01",
+        "-o",
+        str(out),
+        "--data-dir",
+        str(data_dir),
+        "--pretrained-dir",
+        str(pretrained),
+        "--features",
+        "both",
+    )
+    assert code == 0, output
+    summary = json.loads((out / "summary.json").read_text())
+    rows = {(e["method"], e["features"], e["k_mode"]) for e in summary["evaluations"]}
+    assert ("kernel", "states + poses", "automatic") in rows
+    assert ("kernel", "states + poses", "oracle") in rows
+    assert ("kernel", "raw poses", "oracle") in rows  # the baseline rows stay
+    assert "kernel / states + poses" in output

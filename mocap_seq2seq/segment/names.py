@@ -14,3 +14,13 @@ SEGMENTER_HELP: dict[str, str] = {
     "paper": "agglomerative, cosine, single linkage (Su & Shlizerman)",
     "kmeans": "k-means on frames",
 }
+
+#: What a segmentation runs on (``--features``) -> one line for the help. The
+#: pipeline (:func:`mocap_seq2seq.pipeline.feature_matrix`) builds each.
+FEATURE_HELP: dict[str, str] = {
+    "states": "the decoder states (an ensemble's combined states)",
+    "poses": "the poses, normalised as in training",
+    "both": "states and poses, one Gaussian kernel each, averaged (each its own width)",
+}
+#: Chosen on bench/features.py (README "States, poses, or both").
+DEFAULT_FEATURES = "states"
