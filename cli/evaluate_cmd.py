@@ -36,6 +36,7 @@ def evaluate(
     from mocap_seq2seq.errors import MismatchError
     from mocap_seq2seq.report.render import evaluation_png, rich_table, write_evaluation_report
     from mocap_seq2seq.report.tables import evaluation_tables
+    from mocap_seq2seq.pipeline import FEATURE_SETS
     from mocap_seq2seq.segment.evaluation import K_MODES, evaluate_labels
     from mocap_seq2seq.segment.results import clustering_embedding_path, read_clustering
 
@@ -61,6 +62,7 @@ def evaluate(
         method=metadata["method"],
         k_mode=metadata["k_mode"] if metadata["k_mode"] in K_MODES else "given",
         protocol="paper" if metadata.get("paper_protocol") else "leakage-free",
+        features=FEATURE_SETS.get(metadata.get("features", "states"), "decoder states"),
     )
     console.print(rich_table(evaluation_tables([evaluation])[0]))
     png = None

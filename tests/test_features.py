@@ -130,5 +130,8 @@ def test_cli_cluster_and_demo_take_features(data_dir: Path, tmp_path: Path) -> N
     )
     assert result.exit_code == 0, result.output
     assert json.loads((out / "clustering.json").read_text())["features"] == "both"
+    result = runner.invoke(app, ["evaluate", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "states + poses" in result.output.replace("\n", "")
     result = runner.invoke(app, ["cluster", str(run / "embedding.h5"), "--features", "legs"])
     assert result.exit_code == 2

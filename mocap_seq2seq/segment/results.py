@@ -94,6 +94,7 @@ _OPTIONAL_CLUSTERING_FIELDS: dict[str, tuple[type, ...]] = {
     "sequence": (str, type(None)),
     "paper_protocol": (bool,),
     "parameters": (dict,),
+    "features": (str,),
 }
 
 
