@@ -34,9 +34,9 @@ def evaluate(
     """
     from mocap_seq2seq.embedding import read_embedding
     from mocap_seq2seq.errors import MismatchError
+    from mocap_seq2seq.pipeline import FEATURE_SETS
     from mocap_seq2seq.report.render import evaluation_png, rich_table, write_evaluation_report
     from mocap_seq2seq.report.tables import evaluation_tables
-    from mocap_seq2seq.pipeline import FEATURE_SETS
     from mocap_seq2seq.segment.evaluation import K_MODES, evaluate_labels
     from mocap_seq2seq.segment.results import clustering_embedding_path, read_clustering
 
