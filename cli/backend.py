@@ -62,4 +62,10 @@ def import_keras() -> object:
             f"{backend} installed",
             f"Install it with `{BACKENDS[backend]}` or choose another KERAS_BACKEND.",
         ) from None
+    if backend == "tensorflow" and os.environ.get("MOCAP_DEBUG") != "1":
+        # TensorFlow's Python warnings (e.g. "triggered tf.function retracing" when
+        # a collection embeds its takes with one model each) mean nothing to a user.
+        import logging
+
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
     return keras
