@@ -39,6 +39,7 @@ from mocap_seq2seq.report.model import Figure, Report
 from mocap_seq2seq.report.tables import evaluation_tables, segments_table
 from mocap_seq2seq.segment.evaluation import Evaluation, evaluate_labels
 from mocap_seq2seq.segment.segmentation import SEGMENTERS
+from mocap_seq2seq.units import require_frame_rate
 
 #: Called with ``(done, total)`` windows while a sequence is embedded.
 WindowProgress = Callable[[int, int], None]
@@ -93,6 +94,21 @@ def oracle_parameters(labels: np.ndarray, method: str) -> dict[str, int]:
     return parameters
 
 
+def rate_parameters(method: str, frame_rate: float | None, what: str) -> dict[str, float]:
+    """The ``frame_rate`` of a segmenter whose parameters are in seconds; ``{}`` for others.
+
+    A segmenter that takes a rate refuses a sequence without one (naming ``--frame-rate``).
+
+    Example:
+    >>> rate_parameters("kernel", 60.0, "trial 01"), rate_parameters("paper", None, "x")
+    ({'frame_rate': 60.0}, {})
+    """
+    _check_method(method)
+    if "frame_rate" not in SEGMENTERS[method]().get_params():
+        return {}
+    return {"frame_rate": require_frame_rate(frame_rate, what)}
+
+
 def _check_method(method: str) -> None:
     if method not in SEGMENTERS:
         raise UsageError(
@@ -112,6 +128,7 @@ def segment_frames(
     labels: np.ndarray | None = None,
     oracle: bool = False,
     random_state: int | None = None,
+    frame_rate: float | None = None,
 ) -> np.ndarray:
     """Frame labels of one segmenter over any frame features (states, raw poses, PCA).
 
@@ -125,9 +142,13 @@ def segment_frames(
         labels: ``(n_frames,)`` ground truth; read only under ``oracle``.
         oracle: tell the segmenter the true counts.
         random_state: seed of seeded segmenters (k-means); ignored by the others.
+        frame_rate: frames per second of ``features``, for segmenters whose
+            parameters are in seconds; None keeps their default (120 fps).
     """
     _check_method(method)
     parameters: dict[str, Any] = {}
+    if frame_rate is not None:
+        parameters.update(rate_parameters(method, frame_rate, "The features"))
     if oracle:
         if labels is None:
             raise UsageError("Oracle K needs ground truth, and this sequence has none.")
@@ -160,12 +181,16 @@ def segment_embedding(
         features: what the states are, for the report ("decoder states",
             "raw poses").
         parameters: segmenter parameters chosen by the caller (``--k 5``);
-            ``oracle`` overrides the counts it sets.
+            ``oracle`` overrides the counts it sets. A segmenter in seconds
+            gets the embedding's ``frame_rate`` (its metadata) unless these set one.
         k_mode: how the counts were chosen, for the report; defaults to
             ``"oracle"`` or ``"automatic"`` from ``oracle``.
     """
     _check_method(method)
     chosen: dict[str, Any] = dict(parameters or {})
+    if "frame_rate" not in chosen:
+        rate = embedding.metadata.get("frame_rate")
+        chosen.update(rate_parameters(method, rate, f"'{sequence or 'The embedding'}'"))
     if oracle:
         if embedding.labels is None:
             raise UsageError("Oracle K needs ground truth, and this sequence has none.")

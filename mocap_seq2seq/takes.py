@@ -40,6 +40,7 @@ import numpy as np
 
 from mocap_seq2seq.atomic import write_json, write_text
 from mocap_seq2seq.errors import MocapError, UsageError
+from mocap_seq2seq.units import require_frame_rate
 from mocap_seq2seq.validation import Field, read_json_object
 
 #: Motion files a folder is searched for (``.asf`` files are read with ``.amc``).
@@ -211,8 +212,10 @@ def process_take(
         if shared_run is None:
             train_run(config, source, run, overwrite=overwrite)
         model, normalization, _ = training.load_run(run)
+        rate = require_frame_rate(source.frame_rate, f"The take '{take.name}'")
         states = embed_sequence(model, normalization, source.frames).states
-        spans = np.asarray(KernelSegmenter().fit(states).segment_frames_, dtype=np.int64)
+        segmenter = KernelSegmenter(frame_rate=rate)
+        spans = np.asarray(segmenter.fit(states).segment_frames_, dtype=np.int64)
         result = TakeResult(
             name=take.name,
             data=str(data),
@@ -407,6 +410,7 @@ def label_collection(
     from mocap_seq2seq.model.windows import fit_normalization
     from mocap_seq2seq.motion.features import ROOT_POSITION_COLUMNS
     from mocap_seq2seq.segment.collection import collection_segments
+    from mocap_seq2seq.segment.segmentation import KernelSegmenter
 
     good = [result for result in results if result.ok]
     if not good:
@@ -439,7 +443,15 @@ def label_collection(
         features.append(np.asarray(frames, dtype=np.float64))
     normalization = fit_normalization(np.concatenate(features))
     shared = [normalization.transform(part) for part in features]
-    found = collection_segments(shared, [result.spans for result in kept], n_clusters=n_actions)
+    steps = [  # one block length in seconds, in each take's frames
+        KernelSegmenter(
+            frame_rate=require_frame_rate(result.frame_rate, result.name)
+        ).frame_lengths()[0]
+        for result in kept
+    ]
+    found = collection_segments(
+        shared, [result.spans for result in kept], n_clusters=n_actions, step=steps
+    )
     labels = {result.name: found.frame_labels[i] for i, result in enumerate(kept)}
     return kept, labels, left_out
 
