@@ -15,6 +15,7 @@ from mocap_cli.options import (
     Actions,
     DataDir,
     DataFile,
+    FrameRate,
     Overwrite,
     SequenceName,
     SourceLength,
@@ -173,6 +174,7 @@ def train(
     ] = False,
     overwrite: Overwrite = False,
     data_dir: DataDir = None,
+    frame_rate: FrameRate = None,
 ) -> None:
     """Train a seq2seq predictor; its decoder states become the motion embedding.
 
@@ -194,7 +196,7 @@ def train(
         ensemble = check_n_members(ensemble)
     if resume is not None:
         stored = training.read_run_config(member_dirs(resume)[0])
-        source = source_from_description(stored.data, data_dir)
+        source = source_from_description(stored.data, data_dir, frame_rate=frame_rate)
         config = stored.config if steps is None else stored.config.replace(steps=steps)
         monitor = stored.monitor  # a --no-monitor run stays without it
         run_dir = resume
@@ -231,6 +233,7 @@ def train(
             data_dir=data_dir,
             data=data,
             sequence=sequence,
+            frame_rate=frame_rate,
         )
         run_dir = output if output is not None else Path("runs") / _default_run_name(source)
 

@@ -34,10 +34,11 @@ import numpy as np
 from mocap_seq2seq.data.sources import SequenceSource
 from mocap_seq2seq.embedding import Embedding, embed_sequence, write_embedding
 from mocap_seq2seq.errors import UsageError
-from mocap_seq2seq.labels import labels_to_boundaries, labels_to_segments
+from mocap_seq2seq.labels import labels_to_boundaries
 from mocap_seq2seq.report.model import Figure, Report
 from mocap_seq2seq.report.tables import evaluation_tables, segments_table
 from mocap_seq2seq.segment.evaluation import Evaluation, evaluate_labels
+from mocap_seq2seq.segment.results import segment_rows
 from mocap_seq2seq.segment.segmentation import SEGMENTERS
 from mocap_seq2seq.units import require_frame_rate
 
@@ -592,8 +593,10 @@ def capture_report(
             "n_clusters": automatic.n_clusters,
             "n_segments": automatic.n_segments,
             "sequence": source.name,
+            "frame_rate": source.frame_rate,
         },
         overwrite=True,
+        frame_rate=source.frame_rate,
     )
     evaluations = comparison.evaluations
     tables = [
@@ -618,7 +621,6 @@ def capture_report(
         _backend_line() + " Files: embedding.h5, "
         "clustering/ (frame_labels.csv, segments.csv, segments.json), run/.",
     )
-    rows = labels_to_segments(automatic.frame_labels)
     report = Report(
         title=f"mocap-seq2seq: {source.name}",
         paragraphs=paragraphs,
@@ -629,7 +631,8 @@ def capture_report(
             "sequence": source.name,
             "n_clusters": automatic.n_clusters,
             "n_segments": automatic.n_segments,
-            "segments": [{"start": s, "end": e, "label": v} for s, e, v in rows],
+            "frame_rate": source.frame_rate,
+            "segments": segment_rows(automatic.frame_labels, source.frame_rate),
             "evaluations": [evaluation.to_dict() for evaluation in evaluations],
         },
     )

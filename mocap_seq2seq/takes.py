@@ -212,7 +212,7 @@ def process_take(
         if shared_run is None:
             train_run(config, source, run, overwrite=overwrite)
         model, normalization, _ = training.load_run(run)
-        rate = require_frame_rate(source.frame_rate, f"The take '{take.name}'")
+        rate = require_frame_rate(source.frame_rate, f"The take '{take.name}'")  # refused earlier
         states = embed_sequence(model, normalization, source.frames).states
         segmenter = KernelSegmenter(frame_rate=rate)
         spans = np.asarray(segmenter.fit(states).segment_frames_, dtype=np.int64)
@@ -243,8 +243,9 @@ def prepare_take(
 ) -> tuple[Path, Any]:
     """The take's converted file (``home/data.h5`` unless it was given one) and its source.
 
-    Raises the toolkit's errors for a file that cannot be read or a take too
-    short for the model's window.
+    Raises the toolkit's errors for a file that cannot be read, a take without
+    a frame rate (``frame_rate`` overrides the stored one) or one too short for
+    the model's window.
     """
     from mocap_seq2seq.data.importers import import_motion
     from mocap_seq2seq.data.sources import file_source
@@ -256,7 +257,8 @@ def prepare_take(
         data = home / "data.h5"
         if overwrite or not data.is_file():
             import_motion(take.files, data, asf=take.asf, frame_rate=frame_rate, overwrite=True)
-    source = file_source(data, take.sequence)
+    source = file_source(data, take.sequence, frame_rate=frame_rate)
+    require_frame_rate(source.frame_rate, f"The take '{take.name}'")  # before any training
     check_window(source.frames.shape[0], config.source_length, config.target_length)
     return data, source
 
