@@ -40,7 +40,7 @@ import numpy as np
 
 from mocap_seq2seq.atomic import write_json, write_text
 from mocap_seq2seq.errors import MocapError, UsageError
-from mocap_seq2seq.units import require_frame_rate
+from mocap_seq2seq.units import frames_to_seconds, require_frame_rate
 from mocap_seq2seq.validation import Field, read_json_object
 
 #: Motion files a folder is searched for (``.asf`` files are read with ``.amc``).
@@ -590,8 +590,8 @@ def _segment_rows(kept: list[TakeResult], labels: dict[str, np.ndarray]) -> list
                     "segment": index,
                     "start_frame": start,
                     "end_frame": end,
-                    "start_s": round(start / rate, 4) if rate else None,
-                    "end_s": round(end / rate, 4) if rate else None,
+                    "start_s": round(frames_to_seconds(start, rate), 4) if rate else None,
+                    "end_s": round(frames_to_seconds(end, rate), 4) if rate else None,
                     "action": int(labels[result.name][start]),
                 }
             )
@@ -626,7 +626,7 @@ def _report(
 
     def seconds(result: TakeResult, frames: int) -> str:
         if result.frame_rate:
-            return f"{frames / result.frame_rate:.1f} s"
+            return f"{frames_to_seconds(frames, result.frame_rate):.1f} s"
         return f"{frames:,} frames"
 
     by_take = []

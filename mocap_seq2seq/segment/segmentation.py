@@ -34,7 +34,7 @@ from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.labels import labels_to_boundaries, relabel_by_first_appearance
 from mocap_seq2seq.segment import kernel_linear
 from mocap_seq2seq.segment.names import SEGMENTER_HELP
-from mocap_seq2seq.units import REFERENCE_FRAME_RATE, seconds_to_frames
+from mocap_seq2seq.units import REFERENCE_FRAME_RATE, frames_to_seconds, seconds_to_frames
 
 #: Largest K tried when the number of clusters is chosen automatically.
 DEFAULT_MAX_CLUSTERS = 10
@@ -901,7 +901,7 @@ class KernelSegmenter(Segmenter):
         if self.n_segments is not None:
             max_segments = max(min(self.n_segments, largest), low)
         else:
-            minutes = n_frames / self.frame_rate / 60.0
+            minutes = frames_to_seconds(n_frames, self.frame_rate) / 60.0
             cap = max(MAX_AUTO_SEGMENTS, int(np.ceil(self.segments_per_minute * minutes)))
             max_segments = max(min(largest, cap), low)
         if kernel_linear.use_linear_search(self.search, n_points):
