@@ -81,12 +81,13 @@ def frames_to_seconds(frames: int | float, frame_rate: float) -> float:
     return float(frames) / check_frame_rate(frame_rate, "The frame_rate")
 
 
-def require_frame_rate(frame_rate: float | None, what: str) -> float:
+def require_frame_rate(frame_rate: float | None, what: str, why: str = "") -> float:
     """``frame_rate`` checked, or a :class:`UsageError` that names ``--frame-rate``.
 
     Args:
         frame_rate: the rate known for ``what`` (stored or given), or None.
         what: the sequence, for the message (``"'walk' in 'walk.h5'"``).
+        why: said after "has no frame rate" (``" (AMC files state none)"``).
 
     Example:
     >>> require_frame_rate(120, "trial 01")
@@ -99,7 +100,7 @@ def require_frame_rate(frame_rate: float | None, what: str) -> float:
     """
     if frame_rate is None or (isinstance(frame_rate, float) and math.isnan(frame_rate)):
         raise UsageError(
-            f"{what} has no frame rate, and times in seconds need one.",
+            f"{what} has no frame rate{why}, and times in seconds need one.",
             "the rate it was captured at",
             "Pass --frame-rate, e.g. --frame-rate 120.",
         )

@@ -151,7 +151,7 @@ def import_motion(
     if frame_rate is not None and not (np.isfinite(frame_rate) and frame_rate > 0):
         raise UsageError(f"--frame-rate {frame_rate} is not a positive number.")
     if plan.format == "asf-amc" and frame_rate is None:  # AMC files never say: before reading
-        require_frame_rate(None, f"'{plan.files[0].name}' (AMC files state none)")
+        require_frame_rate(None, f"'{plan.files[0].name}'", " (AMC files state none)")
     if plan.format == "h36m":
         sequences, skeleton, description = _read_h36m(plan.files, progress)
     else:
