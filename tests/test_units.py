@@ -204,3 +204,17 @@ def test_frame_rate_flows_from_train_to_segments_csv(rateless_file: Path, tmp_pa
     assert code == 0, output
     header = (tmp_path / "km" / "segments.csv").read_text().splitlines()[0]
     assert header == "start,end,label"
+
+
+def test_a_segments_csv_with_seconds_reads_back_as_labels(tmp_path: Path) -> None:
+    from mocap_seq2seq.data.formats.segments_csv import read_segments_csv
+    from mocap_seq2seq.segment.results import write_clustering
+
+    labels = np.repeat([0, 1, 0], [30, 60, 30])
+    write_clustering(tmp_path, labels, {"embedding": "e.h5"}, frame_rate=60.0)
+    text = (tmp_path / "segments.csv").read_text()
+    assert (
+        text == "start,end,label,start_s,end_s\n0,30,0,0.0,0.5\n30,90,1,0.5,1.5\n90,120,0,1.5,2.0\n"
+    )
+    found = read_segments_csv(tmp_path / "segments.csv", 120)
+    np.testing.assert_array_equal(found.labels, labels)
