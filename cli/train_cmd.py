@@ -26,6 +26,7 @@ from mocap_cli.progress import train_with_progress
 from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.model import training
 from mocap_seq2seq.model.training import MODEL_TYPES, PRESETS
+from mocap_seq2seq.units import frames_to_seconds
 
 # The choices come from the library's registries, so a new preset or model type
 # needs no change here. Both are built without importing Keras.
@@ -296,9 +297,12 @@ def _print_plan(source: object, config: object, run_dir: Path, resuming: bool) -
     values = dataclasses.asdict(config)  # type: ignore[call-overload]
     frames = source.frames  # type: ignore[attr-defined]
     name = escape(source.name)  # type: ignore[attr-defined]
+    rate = source.frame_rate  # type: ignore[attr-defined]
+    seconds = f"; {frames_to_seconds(frames.shape[0], rate):,.1f} s at {rate:g} fps" if rate else ""
     console.print(
         f"{'Resuming' if resuming else 'Training'} on [bold]{name}[/] "
-        f"({frames.shape[0]:,} frames x {frames.shape[1]} channels) -> {escape(str(run_dir))}"
+        f"({frames.shape[0]:,} frames x {frames.shape[1]} channels{seconds}) "
+        f"-> {escape(str(run_dir))}"
     )
     shown = (
         "model_type",
