@@ -216,7 +216,7 @@ def true_segments_ari(X: np.ndarray, labels: np.ndarray, parameters: dict[str, A
     )
 
     defaults = KernelSegmenter(**parameters)
-    step = defaults.step
+    step = defaults.frame_lengths()[0]
     first = np.concatenate([[0], labels_to_boundaries(labels)])
     points = block_means(X, step)
     starts = np.round(first / step).astype(np.int64)

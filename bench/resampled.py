@@ -99,14 +99,10 @@ def _variant(
     else:
         new_frames = resample_frames(frames, NATIVE_RATE, rate)
     if method == PROPER_SECONDS:
-        scale = rate / NATIVE_RATE
-        parameters = {
-            "step": max(1, round(STEP_FRAMES * scale)),
-            "min_segment_length": max(1, round(MIN_SEGMENT_FRAMES * scale)),
-            "frame_rate": rate,
-        }
+        # The toolkit's parameters are in seconds (issue 16 item 1): the rate is all it needs.
+        parameters: dict[str, Any] = {"frame_rate": rate}
     else:
-        parameters = {}
+        parameters = {"step": STEP_FRAMES, "min_segment_length": MIN_SEGMENT_FRAMES}
     return new_frames, new_labels, parameters
 
 
@@ -149,8 +145,8 @@ def run(args: argparse.Namespace) -> None:
                     "method": method,
                     "k_mode": k_mode,
                     "n_frames": X.shape[0],
-                    "step": model.step,
-                    "min_segment_length": model.min_segment_length,
+                    "step": model.step_,
+                    "min_segment_length": model.min_segment_length_,
                     "n_actions_true": n_actions,
                     "n_clusters_pred": model.n_clusters_,
                     "ari": adjusted_rand(new_labels, model.frame_labels_),

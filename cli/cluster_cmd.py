@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from mocap_cli.console import console, line
-from mocap_cli.options import DEFAULT_FEATURE_SET, Features, Overwrite
+from mocap_cli.options import DEFAULT_FEATURE_SET, Features, FrameRate, Overwrite
 from mocap_seq2seq.segment.names import SEGMENTER_HELP
 
 #: The segmenters' names, from the library's light registry (no scikit-learn import).
@@ -55,12 +55,18 @@ def cluster(
     ] = None,
     features: Features = DEFAULT_FEATURE_SET,
     overwrite: Overwrite = False,
+    frame_rate: FrameRate = None,
 ) -> None:
-    """Cluster the frames of an embedding; write per-frame labels and segments (CSV, JSON)."""
+    """Cluster the frames of an embedding; write per-frame labels and segments (CSV, JSON).
+
+    Block length, shortest segment and tolerance are in seconds, turned into
+    frames at the embedding's frame rate (--frame-rate overrides it).
+    """
     from mocap_seq2seq.embedding import read_embedding
     from mocap_seq2seq.errors import MismatchError, UsageError
-    from mocap_seq2seq.pipeline import oracle_parameters, segment_embedding
+    from mocap_seq2seq.pipeline import oracle_parameters, rate_parameters, segment_embedding
     from mocap_seq2seq.segment.results import write_clustering
+    from mocap_seq2seq.units import check_frame_rate
 
     method = method.value  # type: ignore[assignment]
 
@@ -75,7 +81,13 @@ def cluster(
         if output is not None
         else (embedding.parent / f"clustering-{method}-{k_mode if n_clusters is None else k}")
     )
+    if frame_rate is not None:
+        frame_rate = check_frame_rate(frame_rate)
     found = read_embedding(embedding)
+    rate = frame_rate if frame_rate is not None else found.metadata.get("frame_rate")
+    name = found.metadata.get("name") or embedding.name
+    # Refused before any work when the segmenter works in seconds and no rate is known.
+    rate_parameters(method, rate, f"'{name}' (in '{embedding.name}')")
     oracle = k_mode == "oracle" or segment_mode == "oracle"
     if oracle and found.labels is None:
         raise MismatchError(
@@ -94,7 +106,7 @@ def cluster(
             f"Got {n_clusters}.",
             fix=f"Pass a --k between 1 and {found.n_frames}.",
         )
-    parameters: dict[str, object] = {"n_clusters": n_clusters}
+    parameters: dict[str, object] = {"n_clusters": n_clusters, **rate_parameters(method, rate, "")}
     if method == "kernel":
         parameters["n_segments"] = n_segments
     mode = (
@@ -124,8 +136,9 @@ def cluster(
         "n_clusters": result.n_clusters,
         "n_segments": result.n_segments,
         "sequence": found.metadata.get("name", ""),
+        "frame_rate": rate,
     }
-    write_clustering(target, result.frame_labels, metadata, overwrite=overwrite)
+    write_clustering(target, result.frame_labels, metadata, overwrite=overwrite, frame_rate=rate)
     console.print(
         line(
             ("Wrote", "green"),

@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 
 from mocap_cli.console import console, line
-from mocap_cli.options import Actions, DataDir, DataFile, Overwrite, SequenceName, Trial
+from mocap_cli.options import (
+    Actions,
+    DataDir,
+    DataFile,
+    FrameRate,
+    Overwrite,
+    SequenceName,
+    Trial,
+)
 from mocap_seq2seq.combination import COMBINATIONS, DEFAULT_COMBINATION
 
 Combination = Enum("Combination", {name: name for name in COMBINATIONS}, type=str)  # type: ignore[misc]
@@ -61,6 +69,7 @@ def embed(
     ] = Combination[DEFAULT_COMBINATION],
     overwrite: Overwrite = False,
     data_dir: DataDir = None,
+    frame_rate: FrameRate = None,
 ) -> None:
     """Embed a sequence: every frame gets the decoder state that predicted it.
 
@@ -86,6 +95,7 @@ def embed(
             data_dir=data_dir,
             data=data,
             sequence=sequence,
+            frame_rate=frame_rate,
         )
     target = output if output is not None else run / "embedding.h5"
     if target.exists() and not overwrite:
@@ -94,7 +104,7 @@ def embed(
         )
     stored = load_members(run, best=best)[0].stored  # refuses an unfinished run first
     if source is None:
-        source = source_from_description(stored.get("data", {}), data_dir)
+        source = source_from_description(stored.get("data", {}), data_dir, frame_rate=frame_rate)
     metadata = {
         "sequence": source.description,
         "name": source.name,

@@ -73,7 +73,8 @@ def evaluate(
                 labels,
                 embedding.pca,
                 action_names=embedding.action_names,
-                frame_rate=embedding.metadata.get("frame_rate"),
+                # The clustering's rate (`cluster --frame-rate`), else the embedding's.
+                frame_rate=metadata.get("frame_rate") or embedding.metadata.get("frame_rate"),
                 title=evaluation.sequence,
             )
     written = write_evaluation_report(output or clustering, evaluation, png)

@@ -26,6 +26,7 @@ def info(
     from rich.table import Table
     from rich.text import Text
 
+    from mocap_seq2seq.data.formats.cmu import ACTIONS_FRAME_RATE
     from mocap_seq2seq.data.store import catalogue
 
     if data is not None:
@@ -35,17 +36,23 @@ def info(
     found = catalogue(data_dir)
     console.print(line("Data folder: ", (str(found.data_dir), "bold")), soft_wrap=True)
     if found.takes:
-        table = Table(title="Case (i): single-action takes (117 channels, cmu_actions.h5)")
+        table = Table(
+            title=f"Case (i): single-action takes (117 channels, {ACTIONS_FRAME_RATE:g} fps "
+            "by README 'Data', cmu_actions.h5)"
+        )
         table.add_column("action")
         table.add_column("takes", justify="right")
         table.add_column("frames", justify="right")
+        table.add_column("seconds", justify="right")
         table.add_column("frames per take")
         for action in found.actions:
             takes = found.takes[action]
+            total = sum(n for _, n in takes)
             table.add_row(
                 Text(action),
                 str(len(takes)),
-                f"{sum(n for _, n in takes):,}",
+                f"{total:,}",
+                f"{total / ACTIONS_FRAME_RATE:.1f}",
                 ", ".join(f"#{take}: {n}" for take, n in takes),
             )
         console.print(table)
@@ -53,6 +60,7 @@ def info(
         table = Table(title="Case (ii): subject-86 trials (96 channels, 120 fps, cmu_subject86.h5)")
         table.add_column("trial")
         table.add_column("frames", justify="right")
+        table.add_column("seconds", justify="right")
         table.add_column("segments", justify="right")
         table.add_column("actions", justify="right")
         table.add_column("action names")
@@ -63,9 +71,11 @@ def info(
                 else Text("not available", style="dim")
             )
             names = list(entry["actions"])  # type: ignore[call-overload]
+            rate = float(entry["frame_rate"])  # type: ignore[arg-type]
             table.add_row(
                 Text(trial),
                 frames,
+                _seconds(int(entry["n_frames"]), rate if entry["has_frames"] else None),  # type: ignore[call-overload]
                 str(entry["n_segments"]),
                 str(len(names)),
                 Text(", ".join(names)),
@@ -91,8 +101,9 @@ def _file_info(path: object) -> None:
         soft_wrap=True,
     )
     table = Table()
-    for column in ("sequence", "frames", "channels", "fps", "action / take", "labels"):
-        table.add_column(column, justify="right" if column in ("frames", "channels") else "left")
+    numbers = ("frames", "seconds", "channels")
+    for column in ("sequence", *numbers, "fps", "action / take", "labels"):
+        table.add_column(column, justify="right" if column in numbers else "left")
     for name in names:
         found = read_sequence(path, name, require_frames=False)  # type: ignore[arg-type]
         table.add_row(
@@ -100,6 +111,7 @@ def _file_info(path: object) -> None:
             Text(f"{found.n_frames:,}")
             if found.frames is not None
             else Text("not available", style="dim"),
+            _seconds(found.n_frames, found.frame_rate if found.frames is not None else None),
             str(found.n_channels or "–"),
             f"{found.frame_rate:g}" if found.frame_rate else "–",
             Text(f"{found.action} #{found.take}")
@@ -108,3 +120,12 @@ def _file_info(path: object) -> None:
             Text(", ".join(found.action_names)) if found.labels is not None else "–",
         )
     console.print(table)
+
+
+def _seconds(n_frames: int, frame_rate: float | None) -> str:
+    """A length in seconds, to 0.1 s; "–" without frames or a known rate."""
+    from mocap_seq2seq.units import frames_to_seconds
+
+    if not frame_rate or frame_rate != frame_rate:  # None, or NaN
+        return "–"
+    return f"{frames_to_seconds(n_frames, frame_rate):,.1f}"

@@ -78,7 +78,9 @@ FrameRate = Annotated[
     float | None,
     typer.Option(
         "--frame-rate",
-        help="Frames per second where the file does not say (AMC; CMU's are 120).",
+        help="Frames per second of the sequence: overrides the rate stored with it, and is "
+        "needed where the file states none (AMC; CMU's are 120). Times in seconds "
+        "(blocks, shortest segment, tolerance) become frames at this rate.",
         show_default=False,
     ),
 ]

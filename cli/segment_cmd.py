@@ -213,9 +213,9 @@ def segment(
             fix="Drop them, or pass a folder of takes.",
         )
     is_h5 = len(sources) == 1 and sources[0].suffix.lower() in (".h5", ".hdf5")
-    if is_h5 and (labels is not None or asf is not None or frame_rate is not None):
+    if is_h5 and (labels is not None or asf is not None):
         raise UsageError(
-            "--labels, --asf and --frame-rate apply when converting; this file is converted.",
+            "--labels and --asf apply when converting; this file is converted.",
             fix="Pass the motion file itself, or convert it again with `mocap convert`.",
         )
     stem = sources[0].stem if sources[0].suffix.lower() != ".asf" else sources[-1].stem
@@ -248,7 +248,11 @@ def segment(
                     progress=lambda name: status.update(line(f"Reading {name}")),
                 )
             console.print(line(("Converted", "green"), f" into {data}"), soft_wrap=True)
-        source = file_source(data, sequence)
+        # A converted file may store no rate (written before rates were required).
+        source = file_source(data, sequence, frame_rate=frame_rate if is_h5 else None)
+        from mocap_seq2seq.units import require_frame_rate
+
+        require_frame_rate(source.frame_rate, f"'{source.name}' in '{data.name}'")
 
         from mocap_cli.backend import import_keras
         from mocap_seq2seq.model.windows import check_window

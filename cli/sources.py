@@ -24,8 +24,10 @@ def select_source(
     data_dir: Path | None = None,
     data: Path | None = None,
     sequence: str | None = None,
+    frame_rate: float | None = None,
 ) -> Any:
-    """The sequence named on the command line."""
+    """The sequence named on the command line; ``frame_rate`` (``--frame-rate``) wins over
+    the stored rate."""
     from mocap_seq2seq.data import sources
     from mocap_seq2seq.data.concatenation import parse_actions
     from mocap_seq2seq.data.store import catalogue, takes_catalogue
@@ -43,7 +45,7 @@ def select_source(
             fix="For example `--data mine.h5 --sequence walk_01`.",
         )
     if data is not None and not concatenating:
-        return sources.file_source(data, sequence)
+        return sources.file_source(data, sequence, frame_rate=frame_rate)
     chosen = [trial is not None, actions is not None, num_actions is not None]
     if sum(chosen) != 1:
         raise UsageError(
@@ -52,7 +54,7 @@ def select_source(
             fix="For example `--trial 01` or `--actions walking,running`.",
         )
     if trial is not None:
-        return sources.trial_source(trial, data_dir)
+        return sources.trial_source(trial, data_dir, frame_rate=frame_rate)
     available = sorted(takes_catalogue(data)) if data is not None else catalogue(data_dir).actions
     names = parse_actions(actions, available) if actions is not None else None
     return sources.concatenation_source(
@@ -64,4 +66,5 @@ def select_source(
         drop_root=drop_root,
         data_dir=data_dir,
         data_file=data,
+        frame_rate=frame_rate,
     )

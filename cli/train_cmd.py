@@ -15,6 +15,7 @@ from mocap_cli.options import (
     Actions,
     DataDir,
     DataFile,
+    FrameRate,
     Overwrite,
     SequenceName,
     SourceLength,
@@ -25,6 +26,7 @@ from mocap_cli.progress import train_with_progress
 from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.model import training
 from mocap_seq2seq.model.training import MODEL_TYPES, PRESETS
+from mocap_seq2seq.units import frames_to_seconds
 
 # The choices come from the library's registries, so a new preset or model type
 # needs no change here. Both are built without importing Keras.
@@ -173,6 +175,7 @@ def train(
     ] = False,
     overwrite: Overwrite = False,
     data_dir: DataDir = None,
+    frame_rate: FrameRate = None,
 ) -> None:
     """Train a seq2seq predictor; its decoder states become the motion embedding.
 
@@ -194,7 +197,7 @@ def train(
         ensemble = check_n_members(ensemble)
     if resume is not None:
         stored = training.read_run_config(member_dirs(resume)[0])
-        source = source_from_description(stored.data, data_dir)
+        source = source_from_description(stored.data, data_dir, frame_rate=frame_rate)
         config = stored.config if steps is None else stored.config.replace(steps=steps)
         monitor = stored.monitor  # a --no-monitor run stays without it
         run_dir = resume
@@ -231,6 +234,7 @@ def train(
             data_dir=data_dir,
             data=data,
             sequence=sequence,
+            frame_rate=frame_rate,
         )
         run_dir = output if output is not None else Path("runs") / _default_run_name(source)
 
@@ -293,9 +297,12 @@ def _print_plan(source: object, config: object, run_dir: Path, resuming: bool) -
     values = dataclasses.asdict(config)  # type: ignore[call-overload]
     frames = source.frames  # type: ignore[attr-defined]
     name = escape(source.name)  # type: ignore[attr-defined]
+    rate = source.frame_rate  # type: ignore[attr-defined]
+    seconds = f"; {frames_to_seconds(frames.shape[0], rate):,.1f} s at {rate:g} fps" if rate else ""
     console.print(
         f"{'Resuming' if resuming else 'Training'} on [bold]{name}[/] "
-        f"({frames.shape[0]:,} frames x {frames.shape[1]} channels) -> {escape(str(run_dir))}"
+        f"({frames.shape[0]:,} frames x {frames.shape[1]} channels{seconds}) "
+        f"-> {escape(str(run_dir))}"
     )
     shown = (
         "model_type",

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from mocap_seq2seq.errors import UsageError
+from mocap_seq2seq.units import REFERENCE_FRAME_RATE, seconds_to_frames
 
 #: Half width, in frames, of a boundary's tolerance window where none is annotated
 #: (case-(i) joins, user labels): one target window of the paper's case-(i) model.
 DEFAULT_TOLERANCE = 25
-#: The same tolerance in seconds: 25 frames at the 120 fps of the CMU captures.
-TOLERANCE_SECONDS = DEFAULT_TOLERANCE / 120.0
+#: The same tolerance in seconds (about 0.21 s): 25 frames at the 120 fps of the CMU captures.
+TOLERANCE_SECONDS = DEFAULT_TOLERANCE / REFERENCE_FRAME_RATE
 
 #: Ground-truth names that denote the same action; the key is merged into the value.
 ACTION_ALIASES: dict[str, str] = {"walk": "walking"}
@@ -182,11 +183,17 @@ def tolerance_windows(
 def tolerance_frames(frame_rate: float | None) -> int:
     """:data:`TOLERANCE_SECONDS` in frames at ``frame_rate`` (25 when the rate is unknown).
 
+    The commands refuse a sequence without a rate before it gets here
+    (:func:`~mocap_seq2seq.units.require_frame_rate`); the frame fallback serves
+    library callers with bare labels.
+
     Example:
     >>> tolerance_frames(120.0), tolerance_frames(60.0), tolerance_frames(None)
     (25, 12, 25)
     """
-    return DEFAULT_TOLERANCE if frame_rate is None else round(TOLERANCE_SECONDS * frame_rate)
+    if frame_rate is None:
+        return DEFAULT_TOLERANCE
+    return seconds_to_frames(TOLERANCE_SECONDS, frame_rate, minimum=0)
 
 
 @dataclass(frozen=True)

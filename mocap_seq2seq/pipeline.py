@@ -34,12 +34,14 @@ import numpy as np
 from mocap_seq2seq.data.sources import SequenceSource
 from mocap_seq2seq.embedding import Embedding, embed_sequence, write_embedding
 from mocap_seq2seq.errors import UsageError
-from mocap_seq2seq.labels import labels_to_boundaries, labels_to_segments
+from mocap_seq2seq.labels import labels_to_boundaries
 from mocap_seq2seq.report.model import Figure, Report
 from mocap_seq2seq.report.tables import evaluation_tables, segments_table
 from mocap_seq2seq.segment.evaluation import Evaluation, evaluate_labels
 from mocap_seq2seq.segment.names import DEFAULT_FEATURES, FEATURE_HELP
+from mocap_seq2seq.segment.results import segment_rows
 from mocap_seq2seq.segment.segmentation import SEGMENTERS
+from mocap_seq2seq.units import require_frame_rate
 
 #: Called with ``(done, total)`` windows while a sequence is embedded.
 WindowProgress = Callable[[int, int], None]
@@ -104,6 +106,21 @@ def oracle_parameters(labels: np.ndarray, method: str) -> dict[str, int]:
     return parameters
 
 
+def rate_parameters(method: str, frame_rate: float | None, what: str) -> dict[str, float]:
+    """The ``frame_rate`` of a segmenter whose parameters are in seconds; ``{}`` for others.
+
+    A segmenter that takes a rate refuses a sequence without one (naming ``--frame-rate``).
+
+    Example:
+    >>> rate_parameters("kernel", 60.0, "trial 01"), rate_parameters("paper", None, "x")
+    ({'frame_rate': 60.0}, {})
+    """
+    _check_method(method)
+    if "frame_rate" not in SEGMENTERS[method]().get_params():
+        return {}
+    return {"frame_rate": require_frame_rate(frame_rate, what)}
+
+
 def _check_method(method: str) -> None:
     if method not in SEGMENTERS:
         raise UsageError(
@@ -163,6 +180,7 @@ def segment_frames(
     labels: np.ndarray | None = None,
     oracle: bool = False,
     random_state: int | None = None,
+    frame_rate: float | None = None,
 ) -> np.ndarray:
     """Frame labels of one segmenter over any frame features (states, raw poses, PCA).
 
@@ -176,9 +194,13 @@ def segment_frames(
         labels: ``(n_frames,)`` ground truth; read only under ``oracle``.
         oracle: tell the segmenter the true counts.
         random_state: seed of seeded segmenters (k-means); ignored by the others.
+        frame_rate: frames per second of ``features``, for segmenters whose
+            parameters are in seconds; None keeps their default (120 fps).
     """
     _check_method(method)
     parameters: dict[str, Any] = {}
+    if frame_rate is not None:
+        parameters.update(rate_parameters(method, frame_rate, "The features"))
     if oracle:
         if labels is None:
             raise UsageError("Oracle K needs ground truth, and this sequence has none.")
@@ -212,7 +234,8 @@ def segment_embedding(
         features: what the states are, for the report ("decoder states",
             "raw poses").
         parameters: segmenter parameters chosen by the caller (``--k 5``);
-            ``oracle`` overrides the counts it sets.
+            ``oracle`` overrides the counts it sets. A segmenter in seconds
+            gets the embedding's ``frame_rate`` (its metadata) unless these set one.
         k_mode: how the counts were chosen, for the report; defaults to
             ``"oracle"`` or ``"automatic"`` from ``oracle``.
         feature_set: what to segment, a :data:`FEATURE_SETS` key
@@ -224,6 +247,9 @@ def segment_embedding(
     if feature_set != "states" and features == "decoder states":
         features = FEATURE_SETS[feature_set]
     chosen: dict[str, Any] = dict(parameters or {})
+    if "frame_rate" not in chosen:
+        rate = embedding.metadata.get("frame_rate")
+        chosen.update(rate_parameters(method, rate, f"'{sequence or 'The embedding'}'"))
     if oracle:
         if embedding.labels is None:
             raise UsageError("Oracle K needs ground truth, and this sequence has none.")
@@ -652,8 +678,10 @@ def capture_report(
             "n_clusters": automatic.n_clusters,
             "n_segments": automatic.n_segments,
             "sequence": source.name,
+            "frame_rate": source.frame_rate,
         },
         overwrite=True,
+        frame_rate=source.frame_rate,
     )
     evaluations = comparison.evaluations
     tables = [
@@ -678,7 +706,6 @@ def capture_report(
         _backend_line() + " Files: embedding.h5, "
         "clustering/ (frame_labels.csv, segments.csv, segments.json), run/.",
     )
-    rows = labels_to_segments(automatic.frame_labels)
     report = Report(
         title=f"mocap-seq2seq: {source.name}",
         paragraphs=paragraphs,
@@ -689,7 +716,8 @@ def capture_report(
             "sequence": source.name,
             "n_clusters": automatic.n_clusters,
             "n_segments": automatic.n_segments,
-            "segments": [{"start": s, "end": e, "label": v} for s, e, v in rows],
+            "frame_rate": source.frame_rate,
+            "segments": segment_rows(automatic.frame_labels, source.frame_rate),
             "evaluations": [evaluation.to_dict() for evaluation in evaluations],
         },
     )

@@ -150,7 +150,12 @@ def pretrained_metrics(
 
     members = load_members(pretrained_folder(name, pretrained_dir))
     source = pretrained_source(name, pretrained_dir)
-    embedding = embed_members(members, source.frames, truth=source.truth)
+    embedding = embed_members(
+        members,
+        source.frames,
+        metadata={"name": source.name, "frame_rate": source.frame_rate},
+        truth=source.truth,
+    )
     automatic = segment_embedding(embedding, sequence=source.name)
     oracle = segment_embedding(automatic.embedding, oracle=True, sequence=source.name)
     return {

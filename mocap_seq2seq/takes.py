@@ -40,6 +40,7 @@ import numpy as np
 
 from mocap_seq2seq.atomic import write_json, write_text
 from mocap_seq2seq.errors import MocapError, UsageError
+from mocap_seq2seq.units import frames_to_seconds, require_frame_rate
 from mocap_seq2seq.validation import Field, read_json_object
 
 #: Motion files a folder is searched for (``.asf`` files are read with ``.amc``).
@@ -211,8 +212,10 @@ def process_take(
         if shared_run is None:
             train_run(config, source, run, overwrite=overwrite)
         model, normalization, _ = training.load_run(run)
+        rate = require_frame_rate(source.frame_rate, f"The take '{take.name}'")  # refused earlier
         states = embed_sequence(model, normalization, source.frames).states
-        spans = np.asarray(KernelSegmenter().fit(states).segment_frames_, dtype=np.int64)
+        segmenter = KernelSegmenter(frame_rate=rate)
+        spans = np.asarray(segmenter.fit(states).segment_frames_, dtype=np.int64)
         result = TakeResult(
             name=take.name,
             data=str(data),
@@ -240,8 +243,9 @@ def prepare_take(
 ) -> tuple[Path, Any]:
     """The take's converted file (``home/data.h5`` unless it was given one) and its source.
 
-    Raises the toolkit's errors for a file that cannot be read or a take too
-    short for the model's window.
+    Raises the toolkit's errors for a file that cannot be read, a take without
+    a frame rate (``frame_rate`` overrides the stored one) or one too short for
+    the model's window.
     """
     from mocap_seq2seq.data.importers import import_motion
     from mocap_seq2seq.data.sources import file_source
@@ -253,7 +257,8 @@ def prepare_take(
         data = home / "data.h5"
         if overwrite or not data.is_file():
             import_motion(take.files, data, asf=take.asf, frame_rate=frame_rate, overwrite=True)
-    source = file_source(data, take.sequence)
+    source = file_source(data, take.sequence, frame_rate=frame_rate)
+    require_frame_rate(source.frame_rate, f"The take '{take.name}'")  # before any training
     check_window(source.frames.shape[0], config.source_length, config.target_length)
     return data, source
 
@@ -407,6 +412,7 @@ def label_collection(
     from mocap_seq2seq.model.windows import fit_normalization
     from mocap_seq2seq.motion.features import ROOT_POSITION_COLUMNS
     from mocap_seq2seq.segment.collection import collection_segments
+    from mocap_seq2seq.segment.segmentation import KernelSegmenter
 
     good = [result for result in results if result.ok]
     if not good:
@@ -439,7 +445,15 @@ def label_collection(
         features.append(np.asarray(frames, dtype=np.float64))
     normalization = fit_normalization(np.concatenate(features))
     shared = [normalization.transform(part) for part in features]
-    found = collection_segments(shared, [result.spans for result in kept], n_clusters=n_actions)
+    steps = [  # one block length in seconds, in each take's frames
+        KernelSegmenter(
+            frame_rate=require_frame_rate(result.frame_rate, result.name)
+        ).frame_lengths()[0]
+        for result in kept
+    ]
+    found = collection_segments(
+        shared, [result.spans for result in kept], n_clusters=n_actions, step=steps
+    )
     labels = {result.name: found.frame_labels[i] for i, result in enumerate(kept)}
     return kept, labels, left_out
 
@@ -576,8 +590,8 @@ def _segment_rows(kept: list[TakeResult], labels: dict[str, np.ndarray]) -> list
                     "segment": index,
                     "start_frame": start,
                     "end_frame": end,
-                    "start_s": round(start / rate, 4) if rate else None,
-                    "end_s": round(end / rate, 4) if rate else None,
+                    "start_s": round(frames_to_seconds(start, rate), 4) if rate else None,
+                    "end_s": round(frames_to_seconds(end, rate), 4) if rate else None,
                     "action": int(labels[result.name][start]),
                 }
             )
@@ -612,7 +626,7 @@ def _report(
 
     def seconds(result: TakeResult, frames: int) -> str:
         if result.frame_rate:
-            return f"{frames / result.frame_rate:.1f} s"
+            return f"{frames_to_seconds(frames, result.frame_rate):.1f} s"
         return f"{frames:,} frames"
 
     by_take = []

@@ -111,7 +111,9 @@ def test_cluster_then_evaluate(embedding_file: Path, tmp_path: Path, method: str
     segments = json.loads((folder / "segments.json").read_text())
     assert segments[0]["start"] == 0 and segments[-1]["end"] == 600
     csv_rows = (folder / "segments.csv").read_text().splitlines()
-    assert csv_rows[0] == "start,end,label" and len(csv_rows) == len(segments) + 1
+    # Seconds beside the frames (issue 16): the tiny trial is stored at 120 fps.
+    assert csv_rows[0] == "start,end,label,start_s,end_s" and len(csv_rows) == len(segments) + 1
+    assert segments[-1]["end_s"] == 5.0
     assert len((folder / "frame_labels.csv").read_text().splitlines()) == 601
     code, output = invoke(
         "evaluate", str(folder), "--no-figure" if method != "kernel" else "--figure"

@@ -26,7 +26,11 @@ def test_takes_round_trip(cmu_source: Path, data_dir: Path) -> None:
     raw = read_expmap_text(cmu_source / "actions/train/running/running_2.txt")
     np.testing.assert_array_equal(take.frames, raw)
     assert take.frames.dtype == np.float32
-    assert (take.action, take.take, take.frame_rate) == ("running", 2, None)
+    # The file stores no rate (Li et al. state none); reading applies the documented 120 fps.
+    assert (take.action, take.take, take.frame_rate) == ("running", 2, 120.0)
+    with h5py.File(data_dir / store.ACTIONS_FILE) as handle:
+        assert np.isnan(handle["sequences/running_2"].attrs["frame_rate"])
+    assert store.collection_frame_rate(data_dir / store.ACTIONS_FILE) == 120.0
     assert take.source_file == "actions/train/running/running_2.txt"
 
 

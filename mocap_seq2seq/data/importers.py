@@ -32,6 +32,7 @@ from mocap_seq2seq.data.store import SegmentTable, write_collection
 from mocap_seq2seq.data.store import Sequence as StoredSequence
 from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.motion.skeleton import Skeleton
+from mocap_seq2seq.units import check_frame_rate, require_frame_rate
 
 FORMATS = ("bvh", "asf-amc", "h36m")
 
@@ -127,8 +128,9 @@ def import_motion(
             with the ground truth of the one sequence converted.
         action: name every converted sequence a take of this action (takes
             numbered in the order given), so that ``--actions`` can use them.
-        frame_rate: frames per second where the file does not say (AMC);
-            overrides nothing the file states.
+        frame_rate: frames per second (``--frame-rate``): overrides what the
+            files state, and is needed where they state none (AMC); a file
+            without a rate and without it is refused.
         overwrite: replace an existing output.
         progress: called with each file name as it is read.
     """
@@ -148,10 +150,22 @@ def import_motion(
         )
     if frame_rate is not None and not (np.isfinite(frame_rate) and frame_rate > 0):
         raise UsageError(f"--frame-rate {frame_rate} is not a positive number.")
+    if plan.format == "asf-amc" and frame_rate is None:  # AMC files never say: before reading
+        require_frame_rate(None, f"'{plan.files[0].name}'", " (AMC files state none)")
     if plan.format == "h36m":
         sequences, skeleton, description = _read_h36m(plan.files, progress)
     else:
         sequences, skeleton, description = _read_skeletal(plan, frame_rate, action, progress)
+    # Every stored sequence has a rate: --frame-rate over the file's, else refused.
+    sequences = [
+        replace(
+            sequence,
+            frame_rate=check_frame_rate(frame_rate)
+            if frame_rate is not None
+            else require_frame_rate(sequence.frame_rate, f"'{sequence.source_file}'"),
+        )
+        for sequence in sequences
+    ]
     if labels is not None:
         sequences = [_with_labels(sequences[0], Path(labels))]
     return write_collection(

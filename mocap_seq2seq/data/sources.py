@@ -38,6 +38,7 @@ from mocap_seq2seq.motion.features import (
 )
 from mocap_seq2seq.motion.skeleton import Skeleton
 from mocap_seq2seq.paths import resolve_data_dir
+from mocap_seq2seq.units import check_frame_rate
 
 
 @dataclass(frozen=True)
@@ -58,25 +59,43 @@ class SequenceSource(WithGroundTruth):
     skeleton: Skeleton | None = None
 
 
+def _override(
+    description: dict[str, Any], stored: float | None, frame_rate: float | None
+) -> float | None:
+    """The rate of a source: ``frame_rate`` (``--frame-rate``) over the stored one.
+
+    An override is written into the ``description``, so that a run trained
+    with it rebuilds its sequence at the same rate.
+    """
+    if frame_rate is None:
+        return stored
+    description["frame_rate"] = check_frame_rate(frame_rate)
+    return description["frame_rate"]
+
+
 def trial_source(
-    trial: str | int, data_dir: str | os.PathLike[str] | None = None
+    trial: str | int,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    frame_rate: float | None = None,
 ) -> SequenceSource:
-    """A subject-86 trial."""
+    """A subject-86 trial (``frame_rate`` overrides its stored 120 fps)."""
     sequence = load_trial(trial, data_dir)
     frames, segments = sequence.frames, sequence.segments
     if frames is None or segments is None:  # load_trial refuses these; narrows the types
         raise DataFileError(f"Trial {sequence.name} has no frames or no segments.")
     path = resolve_data_dir(data_dir) / SUBJECT86_FILE
+    description = {
+        "kind": "trial",
+        "trial": sequence.name,
+        "data_file": SUBJECT86_FILE,
+        "data_sha256": file_digest(path),
+    }
     return SequenceSource(
         name=f"trial {sequence.name}",
-        description={
-            "kind": "trial",
-            "trial": sequence.name,
-            "data_file": SUBJECT86_FILE,
-            "data_sha256": file_digest(path),
-        },
+        description=description,
         frames=unwrap_expmap(frames, ROOT_ORIENTATION_COLUMNS).astype(np.float32),
-        frame_rate=sequence.frame_rate,
+        frame_rate=_override(description, sequence.frame_rate, frame_rate),
         truth=GroundTruth(sequence.labels, sequence.action_names, segments.tolerance_windows()),
         root_columns=ROOT_POSITION_COLUMNS,
     )
@@ -92,11 +111,13 @@ def concatenation_source(
     drop_root: bool = False,
     data_dir: str | os.PathLike[str] | None = None,
     data_file: str | os.PathLike[str] | None = None,
+    frame_rate: float | None = None,
 ) -> SequenceSource:
     """A seeded case-(i) concatenation (see :mod:`mocap_seq2seq.data.concatenation`).
 
     The takes come from the shipped CMU data, or from ``data_file`` (any
     collection of single-action takes, e.g. a converted Human3.6M folder).
+    ``frame_rate`` overrides the takes' stored rate.
     """
     built = concatenate_actions(
         actions=actions,
@@ -108,16 +129,19 @@ def concatenation_source(
         data_dir=data_dir,
         data_file=data_file,
     )
-    return _from_concatenation(built, data_dir)
+    return _from_concatenation(built, data_dir, frame_rate)
 
 
-def _from_concatenation(built: Any, data_dir: str | os.PathLike[str] | None) -> SequenceSource:
+def _from_concatenation(
+    built: Any, data_dir: str | os.PathLike[str] | None, frame_rate: float | None = None
+) -> SequenceSource:
     path = recipe_data_path(built.recipe, data_dir)
-    rate = collection_frame_rate(path)
+    description = {"kind": "concatenation", "recipe": built.recipe.to_dict()}
+    rate = _override(description, collection_frame_rate(path), frame_rate)
     pieces = "+".join(piece.action for piece in built.recipe.pieces)
     return SequenceSource(
         name=f"actions {pieces}",
-        description={"kind": "concatenation", "recipe": built.recipe.to_dict()},
+        description=description,
         frames=built.frames,
         frame_rate=rate,
         truth=GroundTruth.around_boundaries(built.labels, built.action_names, frame_rate=rate),
@@ -126,7 +150,12 @@ def _from_concatenation(built: Any, data_dir: str | os.PathLike[str] | None) -> 
     )
 
 
-def file_source(path: str | os.PathLike[str], sequence: str | None = None) -> SequenceSource:
+def file_source(
+    path: str | os.PathLike[str],
+    sequence: str | None = None,
+    *,
+    frame_rate: float | None = None,
+) -> SequenceSource:
     """One sequence of any collection file written by ``mocap convert`` (``--data FILE``).
 
     Every converted format uses the layout of the shipped data: root position
@@ -134,7 +163,8 @@ def file_source(path: str | os.PathLike[str], sequence: str | None = None) -> Se
     for the subject-86 trials). Without ``sequence`` the file must hold one
     sequence with frames. Labels, when the file has them, are the ground truth;
     boundary tolerance windows come from the file, else plus or minus
-    :data:`~mocap_seq2seq.labels.TOLERANCE_SECONDS`.
+    :data:`~mocap_seq2seq.labels.TOLERANCE_SECONDS` at the sequence's rate
+    (``frame_rate``, the ``--frame-rate`` override, else the stored one).
     """
     path = Path(path).resolve()
     names = sequence_names(path)
@@ -158,6 +188,13 @@ def file_source(path: str | os.PathLike[str], sequence: str | None = None) -> Se
     if frames is None:  # read_sequence refuses it; narrows the type
         raise DataFileError(f"'{sequence}' has no frames.")
     skeleton = read_skeleton(path)
+    description = {
+        "kind": "file",
+        "data_file": str(path),
+        "sequence": sequence,
+        "data_sha256": file_digest(path),
+    }
+    rate = _override(description, found.frame_rate, frame_rate)
     if frames.shape[1] >= 6:
         frames = unwrap_expmap(frames, ROOT_ORIENTATION_COLUMNS)
     truth = None
@@ -167,19 +204,12 @@ def file_source(path: str | os.PathLike[str], sequence: str | None = None) -> Se
                 found.labels, found.action_names, found.segments.tolerance_windows()
             )
         else:
-            truth = GroundTruth.around_boundaries(
-                found.labels, found.action_names, frame_rate=found.frame_rate
-            )
+            truth = GroundTruth.around_boundaries(found.labels, found.action_names, frame_rate=rate)
     return SequenceSource(
         name=sequence,
-        description={
-            "kind": "file",
-            "data_file": str(path),
-            "sequence": sequence,
-            "data_sha256": file_digest(path),
-        },
+        description=description,
         frames=np.asarray(frames, dtype=np.float32),
-        frame_rate=found.frame_rate,
+        frame_rate=rate,
         truth=truth,
         root_columns=ROOT_POSITION_COLUMNS if frames.shape[1] >= 3 else (),
         skeleton=skeleton,
@@ -187,15 +217,23 @@ def file_source(path: str | os.PathLike[str], sequence: str | None = None) -> Se
 
 
 def source_from_description(
-    description: dict[str, Any], data_dir: str | os.PathLike[str] | None = None
+    description: dict[str, Any],
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    frame_rate: float | None = None,
 ) -> SequenceSource:
-    """Rebuild the sequence a run was trained on, checking the data did not change."""
+    """Rebuild the sequence a run was trained on, checking the data did not change.
+
+    Its rate is ``frame_rate`` if given, else the one the run was given
+    (``--frame-rate`` at training), else the stored one.
+    """
     kind = description.get("kind")
+    rate = frame_rate if frame_rate is not None else description.get("frame_rate")
     if kind == "trial" and "trial" in description:
-        source = trial_source(description["trial"], data_dir)
+        source = trial_source(description["trial"], data_dir, frame_rate=rate)
         stored = description.get("data_sha256")
     elif kind == "file" and "data_file" in description:
-        source = file_source(description["data_file"], description.get("sequence"))
+        source = file_source(description["data_file"], description.get("sequence"), frame_rate=rate)
         stored = description.get("data_sha256")
     elif kind == "concatenation":
         try:
@@ -206,7 +244,7 @@ def source_from_description(
                 "a recipe written by `mocap train --actions`",
                 "Pass --actions explicitly, or train again.",
             ) from None
-        source = _from_concatenation(build_concatenation(recipe, data_dir), data_dir)
+        source = _from_concatenation(build_concatenation(recipe, data_dir), data_dir, rate)
         stored = recipe.data_sha256
         path = recipe_data_path(recipe, data_dir)
         if stored and file_digest(path) != stored:

@@ -359,9 +359,18 @@ def sequence_names(path: str | os.PathLike[str], *, with_frames: bool = False) -
 def collection_frame_rate(path: str | os.PathLike[str]) -> float | None:
     """The frame rate shared by a collection's sequences (None if unknown or mixed)."""
     with open_collection(path) as handle:
-        rates = {float(group.attrs["frame_rate"]) for group in handle["sequences"].values()}
-    rate = rates.pop() if len(rates) == 1 else math.nan
-    return None if math.isnan(rate) else rate
+        stored = {float(group.attrs["frame_rate"]) for group in handle["sequences"].values()}
+        rates = {_documented_rate(handle, rate) for rate in stored}
+    rate = rates.pop() if len(rates) == 1 else None
+    return None if rate is None or math.isnan(rate) else rate
+
+
+def _documented_rate(handle: h5py.File, stored: float) -> float:
+    """``stored``, or the documented rate of a known source that states none
+    (:data:`~mocap_seq2seq.data.formats.cmu.DOCUMENTED_FRAME_RATES`)."""
+    if not math.isnan(stored):
+        return stored
+    return cmu.DOCUMENTED_FRAME_RATES.get(str(handle.attrs.get("collection", "")), math.nan)
 
 
 def read_sequence(
@@ -383,6 +392,10 @@ def read_sequence(
             )
         try:
             sequence = _read_sequence(group[name], name)
+            if sequence.frame_rate is None:
+                documented = _documented_rate(handle, math.nan)
+                if not math.isnan(documented):
+                    sequence = replace(sequence, frame_rate=documented)
         except (KeyError, OSError, ValueError, TypeError) as error:
             raise DataFileError(
                 f"Sequence '{name}' in '{path}' is damaged or of the wrong layout ({error}).",

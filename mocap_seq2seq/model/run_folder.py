@@ -107,6 +107,7 @@ _DATA_SECTION: dict[str, tuple[type, ...]] = {
     "data_sha256": (str,),
     "sequence": (str, type(None)),
     "recipe": (dict,),
+    "frame_rate": (float, int),
 }
 #: The fields of config.json's "model" section (the network's shape).
 _MODEL_SECTION: dict[str, tuple[type, ...]] = {

@@ -37,6 +37,7 @@ from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.labels import check_frame_labels
 from mocap_seq2seq.segment.metrics import match_labels
 from mocap_seq2seq.segment.projection import principal_components
+from mocap_seq2seq.units import frames_to_seconds
 from mocap_seq2seq.validation import check_finite
 
 #: Names of label values: a sequence indexed by the label value, or a mapping.
@@ -198,7 +199,7 @@ def _time_axis(n_frames: int, frame_rate: float | None) -> tuple[float, str]:
         return float(n_frames), "frame"
     if not frame_rate > 0:
         raise UsageError(f"The frame_rate is {frame_rate}.", "a positive number of frames a second")
-    return n_frames / float(frame_rate), "time (s)"
+    return frames_to_seconds(n_frames, frame_rate), "time (s)"
 
 
 def _label_bar(ax: Axes, colours: np.ndarray, end: float, label: str) -> None:
@@ -319,7 +320,10 @@ def collection_bars(
     values = [check_frame_labels(part, f"labels of '{name}'") for part, name in zip(labels, names)]
     key = _colour_key(np.concatenate(values), None, None, None)
     seconds = all(rate for rate in frame_rates)
-    ends = [part.size / rate if seconds else part.size for part, rate in zip(values, frame_rates)]
+    ends = [
+        frames_to_seconds(part.size, rate) if seconds else part.size  # type: ignore[arg-type]
+        for part, rate in zip(values, frame_rates)
+    ]
     longest = max(ends)
     figure = _new_figure((8.0, 0.8 + 0.35 * len(values)))
     axes = figure.subplots(len(values), 1, sharex=True, squeeze=False)[:, 0]

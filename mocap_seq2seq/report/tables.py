@@ -23,6 +23,7 @@ from mocap_seq2seq.report.model import (
     single_group_table,
 )
 from mocap_seq2seq.segment.evaluation import Evaluation
+from mocap_seq2seq.units import frames_to_seconds
 
 #: Score columns of every document table, with their headers.
 SCORE_COLUMNS = {
@@ -198,15 +199,27 @@ def evaluation_tables(evaluations: Sequence[Evaluation], title: str = "Evaluatio
 
 
 def segments_table(title: str, frame_labels: np.ndarray, frame_rate: float | None) -> Table:
-    """The segments of a labelling: start, end, length, cluster."""
+    """The segments of a labelling: start and end frames, and in seconds when the rate is known,
+    length, cluster."""
+    segments = labels_to_segments(frame_labels)
+    if not frame_rate:
+        columns = [
+            Column("start", "right"),
+            Column("end", "right"),
+            Column("frames", "right"),
+            Column("cluster", "right"),
+        ]
+        return single_group_table(title, columns, [(s, e, e - s, v) for s, e, v in segments])
     rows = [
-        (start, end, (end - start) / frame_rate if frame_rate else end - start, label)
-        for start, end, label in labels_to_segments(frame_labels)
+        (s, e, *(frames_to_seconds(n, frame_rate) for n in (s, e, e - s)), v)
+        for s, e, v in segments
     ]
     columns = [
         Column("start", "right"),
         Column("end", "right"),
-        Column("seconds" if frame_rate else "frames", "right", digits=1),
+        Column("start s", "right", digits=2),
+        Column("end s", "right", digits=2),
+        Column("seconds", "right", digits=1),
         Column("cluster", "right"),
     ]
     return single_group_table(title, columns, rows)

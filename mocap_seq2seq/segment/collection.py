@@ -91,7 +91,7 @@ def collection_segments(
     segments: Sequence[np.ndarray],
     *,
     n_clusters: int | None = None,
-    step: int = 10,
+    step: int | Sequence[int] = 10,
     bandwidth: float = 1.0,
     distance_threshold: float = 0.5,
     random_state: int = 0,
@@ -105,7 +105,8 @@ def collection_segments(
             covering it (:func:`take_segments`).
         n_clusters: the number of actions in the collection, or ``None`` to
             cut at ``distance_threshold``.
-        step: frames per block (as the segmenter's).
+        step: frames per block (as the segmenter's), one for all takes or one a take
+            (the same seconds at each take's rate).
         bandwidth: kernel width relative to the pooled median distance.
         distance_threshold: MMD under which segments merge (automatic K).
         random_state: seed of the pooled sample and the landmarks.
@@ -147,7 +148,13 @@ def collection_segments(
             )
 
     # One feature map for all takes: blocks pooled, a seeded sample for the width.
-    blocks = [block_means(frames, step) for frames in takes]
+    steps = [int(step)] * len(takes) if isinstance(step, (int, np.integer)) else list(step)
+    if len(steps) != len(takes) or any(value < 1 for value in steps):
+        raise UsageError(
+            f"collection_segments needs one block length (>= 1 frame) or one a take; got {step!r} "
+            f"for {len(takes)} takes.",
+        )
+    blocks = [block_means(frames, size) for frames, size in zip(takes, steps, strict=True)]
     pooled = np.concatenate(blocks)
     rng = np.random.default_rng(random_state)
     sample = pooled
@@ -161,9 +168,10 @@ def collection_segments(
 
     means, weights, take_of, starts, ends = [], [], [], [], []
     for index, span in enumerate(spans):
+        size = steps[index]
         for start, end in span:
-            first = offsets[index] + start // step
-            last = offsets[index] + max(start // step + 1, -(-end // step))
+            first = offsets[index] + start // size
+            last = offsets[index] + max(start // size + 1, -(-end // size))
             means.append(features[first:last].mean(axis=0))
             weights.append(last - first)
             take_of.append(index)

@@ -2,10 +2,14 @@
 
 A clustering folder (written atomically, file by file)::
 
-    clustering.json   method, parameters, K mode, protocol, embedding it came from
+    clustering.json   method, parameters, K mode, protocol, frame rate, embedding it came from
     frame_labels.csv  frame,label (one row per frame)
-    segments.csv      start,end,label (end exclusive)
-    segments.json     [{"start": .., "end": .., "label": ..}, ...]
+    segments.csv      start,end,label,start_s,end_s (frames, end exclusive; then the
+                      same bounds in seconds, when the frame rate is known)
+    segments.json     [{"start": .., "end": .., "label": .., "start_s": .., "end_s": ..}, ...]
+
+``segments.csv`` reads back as a labels file (``--labels``): its seconds are
+beside the frames, which stay the reference.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import numpy as np
 from mocap_seq2seq.atomic import write_json, write_text
 from mocap_seq2seq.errors import DataFileError, OutputExistsError
 from mocap_seq2seq.labels import labels_to_segments
+from mocap_seq2seq.units import frames_to_seconds
 
 CLUSTERING_FILE = "clustering.json"
 LABELS_FILE = "frame_labels.csv"
@@ -35,28 +40,53 @@ def write_clustering(
     metadata: dict[str, Any],
     *,
     overwrite: bool = False,
+    frame_rate: float | None = None,
 ) -> Path:
-    """Write the labels, segments and metadata of a clustering into ``folder``."""
+    """Write the labels, segments and metadata of a clustering into ``folder``.
+
+    With ``frame_rate``, every segment's start and end are also given in
+    seconds (``start_s``, ``end_s``, to 4 decimals), beside the frames.
+    """
     folder = Path(folder)
     if (folder / CLUSTERING_FILE).exists() and not overwrite:
         raise OutputExistsError(
             f"'{folder}' already holds a clustering.", fix="Pass --overwrite to replace it."
         )
-    segments = labels_to_segments(labels)
+    rows = segment_rows(labels, frame_rate)
     frames = io.StringIO()
     writer = csv.writer(frames, lineterminator="\n")
     writer.writerow(["frame", "label"])
     writer.writerows(enumerate(int(v) for v in labels))
     table = io.StringIO()
-    writer = csv.writer(table, lineterminator="\n")
-    writer.writerow(["start", "end", "label"])
-    writer.writerows(segments)
+    writer = csv.DictWriter(
+        table, fieldnames=list(rows[0]) if rows else ["start", "end", "label"], lineterminator="\n"
+    )
+    writer.writeheader()
+    writer.writerows(rows)
     write_text(folder / LABELS_FILE, frames.getvalue())
     write_text(folder / SEGMENTS_CSV, table.getvalue())
-    write_json(folder / SEGMENTS_JSON, [{"start": s, "end": e, "label": v} for s, e, v in segments])
+    write_json(folder / SEGMENTS_JSON, rows)
     # The metadata goes last: its presence says the folder is complete.
     write_json(folder / CLUSTERING_FILE, metadata)
     return folder
+
+
+def segment_rows(labels: np.ndarray, frame_rate: float | None = None) -> list[dict[str, Any]]:
+    """The segments of frame labels as rows: frames, and seconds beside them at ``frame_rate``.
+
+    Example:
+    >>> segment_rows(np.array([0, 0, 0, 1]), frame_rate=2.0)
+    [{'start': 0, 'end': 3, 'label': 0, 'start_s': 0.0, 'end_s': 1.5}, \
+{'start': 3, 'end': 4, 'label': 1, 'start_s': 1.5, 'end_s': 2.0}]
+    """
+    rows: list[dict[str, Any]] = []
+    for start, end, label in labels_to_segments(labels):
+        row: dict[str, Any] = {"start": start, "end": end, "label": label}
+        if frame_rate:
+            row["start_s"] = round(frames_to_seconds(start, frame_rate), 4)
+            row["end_s"] = round(frames_to_seconds(end, frame_rate), 4)
+        rows.append(row)
+    return rows
 
 
 def read_clustering(folder: str | os.PathLike[str]) -> tuple[np.ndarray, dict[str, Any]]:
@@ -95,6 +125,7 @@ _OPTIONAL_CLUSTERING_FIELDS: dict[str, tuple[type, ...]] = {
     "paper_protocol": (bool,),
     "parameters": (dict,),
     "features": (str,),
+    "frame_rate": (float, int, type(None)),
 }
 
 

@@ -34,6 +34,7 @@ from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.labels import labels_to_boundaries, relabel_by_first_appearance
 from mocap_seq2seq.segment import kernel_linear
 from mocap_seq2seq.segment.names import SEGMENTER_HELP
+from mocap_seq2seq.units import REFERENCE_FRAME_RATE, frames_to_seconds, seconds_to_frames
 
 #: Largest K tried when the number of clusters is chosen automatically.
 DEFAULT_MAX_CLUSTERS = 10
@@ -681,6 +682,11 @@ FORCED_MERGES = ("ward", "linkage")
 MAX_AUTO_SEGMENTS = 50
 
 
+#: The kernel segmenter's block length and shortest segment, in seconds: 10 and
+#: 60 frames at the 120 fps they were tuned at (``bench/explore_segmentation.py``).
+BLOCK_SECONDS = 10 / REFERENCE_FRAME_RATE
+MIN_SEGMENT_SECONDS = 0.5
+
 #: Most segments any sequence may be cut into, even one shorter than that many
 #: blocks (see KernelSegmenter's parameter checks).
 SHORT_SEQUENCE_SEGMENTS = 100
@@ -689,12 +695,13 @@ SHORT_SEQUENCE_SEGMENTS = 100
 class KernelSegmenter(Segmenter):
     """Kernel change points, then clustering of the segments' distributions (the default).
 
-    1. Block means of ``step`` frames downsample and smooth in one go (at
-       120 fps, 10 frames average out the fastest within-cycle motion).
+    1. Block means of ``block_seconds`` (1/12 s: 10 frames at 120 fps)
+       downsample and smooth in one go, averaging out the fastest
+       within-cycle motion.
     2. A Gaussian kernel between blocks, its width the median distance times
        ``bandwidth``; the optimal change points for the kernel cost (that of
        ruptures' ``KernelCPD``) by dynamic programming, every segment at least
-       ``min_segment_length`` frames long.
+       ``min_segment_seconds`` long.
     3. The number of segments is ``n_segments`` if given; otherwise the one
        that minimises ``cost + penalty * log(n_blocks) * n_segments`` (a
        BIC-like penalty; the kernel cost is scale-free, so one default serves
@@ -742,9 +749,16 @@ class KernelSegmenter(Segmenter):
         n_clusters: K, the number of actions; ``None`` cuts at ``distance_threshold``.
             Defaults to ``None``.
         n_segments: number of segments; ``None`` chooses it by the penalty. Defaults to ``None``.
-        step: frames per block. Defaults to 10.
+        block_seconds: length of a block, in seconds. Defaults to 1/12 (10 frames at 120 fps).
+        min_segment_seconds: shortest segment, in seconds. Defaults to 0.5 (60 frames at 120 fps).
+        frame_rate: frames per second of ``X``: turns the seconds into frames
+            (:func:`~mocap_seq2seq.units.seconds_to_frames`) and the segment cap
+            into a rate. Defaults to 120.
+        step: frames per block; when given it wins over ``block_seconds``
+            (for frame-exact experiments). Defaults to ``None``.
+        min_segment_length: fewest frames per segment; when given it wins over
+            ``min_segment_seconds``. Defaults to ``None``.
         bandwidth: kernel width relative to the median distance between blocks. Defaults to 1.
-        min_segment_length: fewest frames per segment. Defaults to 60.
         penalty: cost of one more segment, times ``log(n_blocks)``, when ``n_segments``
             is ``None``. Defaults to 1.2.
         distance_threshold: MMD below which segments share a cluster (step 4; with a
@@ -754,7 +768,6 @@ class KernelSegmenter(Segmenter):
         forced_merges: how a given ``n_clusters`` makes the merges beyond
             ``distance_threshold``, one of :data:`FORCED_MERGES` (step 5). Defaults to ``"ward"``.
         search: ``"auto"``, ``"exact"`` or ``"linear"`` (above). Defaults to ``"auto"``.
-        frame_rate: frames per second, to turn the segment cap into a rate. Defaults to 120.
         feature_groups: widths of column groups of ``X`` (e.g. ``(256, 256, 256)``
             for a three-member seed ensemble); the kernel is then the mean of one
             Gaussian kernel per group, each with its own median width
@@ -762,7 +775,9 @@ class KernelSegmenter(Segmenter):
         segments_per_minute: the cap on automatic segments as a rate: at most
             ``max(50, segments_per_minute x minutes)``. Defaults to 10.
 
-    Besides those of :class:`Segmenter`, ``fit`` sets ``segment_frames_``
+    Besides those of :class:`Segmenter`, ``fit`` sets ``step_`` and
+    ``min_segment_length_`` (the block and shortest segment in frames, before
+    the shrinking of short sequences), ``segment_frames_``
     (``(n_segments, 2)`` first and one-past-last frame of each change-point
     segment, before clustering), ``segment_distances_`` (their MMD matrix) and
     ``cap_reached_`` (the penalty chose the most segments allowed: there may be more).
@@ -783,37 +798,43 @@ class KernelSegmenter(Segmenter):
         *,
         n_clusters: int | None = None,
         n_segments: int | None = None,
-        step: int = 10,
+        block_seconds: float = BLOCK_SECONDS,
+        min_segment_seconds: float = MIN_SEGMENT_SECONDS,
+        frame_rate: float = REFERENCE_FRAME_RATE,
+        step: int | None = None,
+        min_segment_length: int | None = None,
         bandwidth: float = 1.0,
-        min_segment_length: int = 60,
         penalty: float = 1.2,
         distance_threshold: float = 0.5,
         linkage: str = "average",
         forced_merges: str = "ward",
         search: str = "auto",
-        frame_rate: float = 120.0,
         segments_per_minute: float = 10.0,
         feature_groups: tuple[int, ...] | None = None,
     ):
         self.n_clusters = n_clusters
         self.n_segments = n_segments
+        self.block_seconds = block_seconds
+        self.min_segment_seconds = min_segment_seconds
+        self.frame_rate = frame_rate
         self.step = step
-        self.bandwidth = bandwidth
         self.min_segment_length = min_segment_length
+        self.bandwidth = bandwidth
         self.penalty = penalty
         self.distance_threshold = distance_threshold
         self.linkage = linkage
         self.forced_merges = forced_merges
         self.search = search
-        self.frame_rate = frame_rate
         self.segments_per_minute = segments_per_minute
         self.feature_groups = feature_groups
 
     def _validate_params(self, n_frames: int) -> None:
         super()._validate_params(n_frames)
         owner = type(self).__name__
-        _check_int(self.step, "step", owner, 1)
-        _check_int(self.min_segment_length, "min_segment_length", owner, 1)
+        _check_int(self.step, "step", owner, 1, allow_none=True)
+        _check_int(self.min_segment_length, "min_segment_length", owner, 1, allow_none=True)
+        _check_positive(self.block_seconds, "block_seconds", owner)
+        _check_positive(self.min_segment_seconds, "min_segment_seconds", owner)
         _check_positive(self.bandwidth, "bandwidth", owner)
         _check_positive(self.penalty, "penalty", owner)
         _check_positive(self.distance_threshold, "distance_threshold", owner)
@@ -830,8 +851,9 @@ class KernelSegmenter(Segmenter):
         # --k 4000 of 4,579 frames: 80 s, for 4,000 one-frame clusters). A
         # short sequence may still ask up to SHORT_SEQUENCE_SEGMENTS: _fit
         # shrinks its blocks, which costs nothing at that size.
-        blocks = max(n_frames // int(self.step), min(n_frames, SHORT_SEQUENCE_SEGMENTS))
-        blocks_text = f"one per block of {self.step} frames"
+        step = self.frame_lengths()[0]
+        blocks = max(n_frames // step, min(n_frames, SHORT_SEQUENCE_SEGMENTS))
+        blocks_text = f"one per block of {step} frames"
         _check_int(self.n_clusters, "n_clusters", owner, 1, blocks, blocks_text, "--k", True)
         _check_int(self.n_segments, "n_segments", owner, 1, blocks, blocks_text, None, True)
         if self.n_clusters is not None and self.n_segments is not None:
@@ -853,14 +875,23 @@ class KernelSegmenter(Segmenter):
                 f"Got {self.forced_merges!r}.",
             )
 
+    def frame_lengths(self) -> tuple[int, int]:
+        """The block and the shortest segment in frames: a frame parameter wins over seconds."""
+        step = self.step or seconds_to_frames(self.block_seconds, self.frame_rate)
+        shortest = self.min_segment_length or seconds_to_frames(
+            self.min_segment_seconds, self.frame_rate
+        )
+        return int(step), int(shortest)
+
     def _fit(self, X: np.ndarray) -> np.ndarray:
         n_frames = X.shape[0]
         groups = group_slices(self.feature_groups, X.shape[1], type(self).__name__)
+        self.step_, self.min_segment_length_ = self.frame_lengths()
         # Short sequences: keep at least two blocks and one block per cluster.
-        step = max(1, min(self.step, n_frames // max(2, self.n_clusters or 2)))
+        step = max(1, min(self.step_, n_frames // max(2, self.n_clusters or 2)))
         points = block_means(X, step)
         n_points = points.shape[0]
-        min_size = max(1, min(self.min_segment_length // step, n_points))
+        min_size = max(1, min(self.min_segment_length_ // step, n_points))
         # Segments of min_size blocks cannot outnumber n_points // min_size;
         # clusters need at least as many segments (ask for shorter segments if not).
         low = self.n_clusters or 1
@@ -870,7 +901,7 @@ class KernelSegmenter(Segmenter):
         if self.n_segments is not None:
             max_segments = max(min(self.n_segments, largest), low)
         else:
-            minutes = n_frames / self.frame_rate / 60.0
+            minutes = frames_to_seconds(n_frames, self.frame_rate) / 60.0
             cap = max(MAX_AUTO_SEGMENTS, int(np.ceil(self.segments_per_minute * minutes)))
             max_segments = max(min(largest, cap), low)
         if kernel_linear.use_linear_search(self.search, n_points):

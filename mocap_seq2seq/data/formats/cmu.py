@@ -31,6 +31,17 @@ N_CHANNELS_ACTIONS = 117
 N_CHANNELS_SUBJECT86 = 96
 #: Frame rate of the subject-86 captures.
 SUBJECT86_FRAME_RATE = 120.0
+#: Frame rate of the single-action takes of Li et al. (case i). Their release
+#: does not state it; the CMU database captures at 120 Hz, and the takes' gait
+#: agrees: a walking stride of 128-145 frames (1.1-1.2 s, 99-112 steps a minute
+#: at 120 fps; at 60 fps it would be 50-56) and a running stride of 74-93 frames
+#: (155-195 steps a minute at 120 fps). ``bench/cmu_actions_rate.py`` measures it.
+#: Applied when reading (the shipped file stores NaN, as converted, so that its
+#: SHA-256 and every run that recorded it stay valid).
+ACTIONS_FRAME_RATE = 120.0
+#: Rates applied when reading a collection (by its ``collection`` attribute)
+#: whose sequences store none.
+DOCUMENTED_FRAME_RATES = {"cmu_actions": ACTIONS_FRAME_RATE}
 #: The eight case-(i) actions.
 CMU_ACTIONS = (
     "walking",

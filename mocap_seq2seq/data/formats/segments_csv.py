@@ -4,7 +4,8 @@ One segment a row, ``start,end,label``: frames ``start..end-1`` (0-based, end
 exclusive) carry the action ``label`` (any text). A header row whose first
 cell is not a number is skipped, blank lines and ``#`` comments are ignored.
 It is the same table ``mocap cluster`` writes as ``segments.csv``, so a
-clustering can be fed back as labels.
+clustering can be fed back as labels: its two extra columns, the start and
+end in seconds (``start_s,end_s``), are read past; the frames are the reference.
 
 The segments must cover every frame exactly once, in order: a gap or an
 overlap is almost always a typo, and a frame without a label cannot be scored.
@@ -68,8 +69,11 @@ def read_segments_csv(path: str | os.PathLike[str], n_frames: int) -> LabelledSe
             continue
         if not rows and not _is_int(cells[0]):
             continue  # a header
-        if len(cells) != 3:
-            raise BadDataError(f"{path.name} line {number}: {len(cells)} cells.", "start,end,label")
+        if len(cells) not in (3, 5):
+            raise BadDataError(
+                f"{path.name} line {number}: {len(cells)} cells.",
+                "start,end,label (and start_s,end_s, as segments.csv writes them)",
+            )
         if not (_is_int(cells[0]) and _is_int(cells[1])):
             raise BadDataError(
                 f"{path.name} line {number}: start and end must be whole numbers, "
