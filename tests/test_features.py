@@ -29,6 +29,7 @@ def _embedding(states: np.ndarray, poses: np.ndarray | None, labels: np.ndarray)
         filled=np.zeros(n_frames, bool),
         pca=np.zeros((n_frames, 3), np.float32),
         truth=GroundTruth.around_boundaries(labels, ("a", "b", "c"), frame_rate=120.0),
+        metadata={"frame_rate": 120.0},
         poses=None if poses is None else poses.astype(np.float32),
     )
 
