@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import math
 import sys
@@ -53,6 +54,9 @@ import numpy as np
 SELECTOR_DIR = common.SCRATCH_DIR / "selector"
 ENSEMBLE_DIR = common.SCRATCH_DIR / "ensembles"
 CHECKPOINT_SEED = 6
+#: Checkpoint runs: seed 6 (repeat C's first member), then seed 9, added to check on
+#: fresh runs what seed 6's runs suggested (its peers too are seeds 7 and 8).
+CHECKPOINT_SEEDS = (CHECKPOINT_SEED, 9)
 CHECKPOINT_STEPS = (250, 500, 750, 1000)
 EXTRA_SEEDS = (7, 8)
 REPEATS = {"A": (0, 1, 2), "B": (3, 4, 5), "C": (6, 7, 8)}
@@ -62,8 +66,8 @@ def checkpoint_path(trial: str, seed: int, step: int) -> Path:
     return SELECTOR_DIR / f"trial-{trial}" / f"seed-{seed}" / f"states-{step:05d}.npy"
 
 
-def train_checkpoints(trial: str, source, config) -> None:
-    """Train seed 6 on ``trial`` once, saving the decoder states at every checkpoint.
+def train_checkpoints(trial: str, source, config, seed: int = CHECKPOINT_SEED) -> None:
+    """Train ``seed`` (6 or 9) on ``trial`` once, saving the decoder states at every checkpoint.
 
     The training loop hands its monitor slot the model and the normalised frames
     at every checkpoint: the monitor here embeds them, saves the states and
@@ -75,7 +79,6 @@ def train_checkpoints(trial: str, source, config) -> None:
     from mocap_seq2seq.model import training
     from mocap_seq2seq.monitor import clustering_score
 
-    seed = CHECKPOINT_SEED
     run_dir = SELECTOR_DIR / f"trial-{trial}" / f"seed-{seed}"
     done = run_dir / common.BENCH_RUN_FILE
     if done.is_file():
@@ -124,6 +127,9 @@ def train_all(trials: tuple[str, ...]) -> None:
             run = SELECTOR_DIR / f"trial-{trial}" / f"seed-{seed}"
             common.trained_embedding(sources[trial], config.replace(seed=seed), run)
             common.log(f"trial {trial} seed {seed}: states ready")
+    for seed in CHECKPOINT_SEEDS[1:]:
+        for trial in trials:
+            train_checkpoints(trial, sources[trial], config, seed)
 
 
 # ----------------------------------------------------------------------------- scoring
@@ -175,7 +181,7 @@ def history_at(trial: str, seed: int, step: int) -> dict[str, float]:
 
     if seed == 0:
         run = resolve_pretrained_dir(None) / f"trial-{trial}"
-    elif seed in (CHECKPOINT_SEED, *EXTRA_SEEDS):
+    elif seed in (*CHECKPOINT_SEEDS, *EXTRA_SEEDS):
         run = SELECTOR_DIR / f"trial-{trial}" / f"seed-{seed}"
     else:
         run = ENSEMBLE_DIR / f"trial-{trial}" / f"seed-{seed}"
@@ -270,7 +276,7 @@ def _key(kind: str, trial: str, seeds: tuple[int, ...], step: int) -> dict:
 
 
 def _repeat_of(seed: int) -> str:
-    return next(name for name, seeds in REPEATS.items() if seed in seeds)
+    return next((name for name, seeds in REPEATS.items() if seed in seeds), "")
 
 
 def score_all(trials: tuple[str, ...]) -> None:
@@ -330,15 +336,14 @@ def score_all(trials: tuple[str, ...]) -> None:
         peers = tuple(seed for seed in REPEATS["C"] if seed != CHECKPOINT_SEED)
         if any(final_states(trial, seed) is None for seed in peers):
             continue
-        for step in CHECKPOINT_STEPS:
-            path = checkpoint_path(trial, CHECKPOINT_SEED, step)
-            if _key(CHECKPOINT, trial, (CHECKPOINT_SEED,), step) in results or not path.is_file():
+        for seed, step in itertools.product(CHECKPOINT_SEEDS, CHECKPOINT_STEPS):
+            path = checkpoint_path(trial, seed, step)
+            if _key(CHECKPOINT, trial, (seed,), step) in results or not path.is_file():
                 continue
             scorer = scorer or TrialScorer(trial)
-            history = history_at(trial, CHECKPOINT_SEED, step)
-            row = scorer.row(np.load(path), peers, history)
-            append(CHECKPOINT, trial, (CHECKPOINT_SEED,), step, row)
-            common.log(f"trial {trial} step {step}: oracle ARI {row['oracle_ari']:.3f}")
+            row = scorer.row(np.load(path), peers, history_at(trial, seed, step))
+            append(CHECKPOINT, trial, (seed,), step, row)
+            common.log(f"trial {trial} seed {seed} step {step}: oracle ARI {row['oracle_ari']:.3f}")
 
 
 # ----------------------------------------------------------------------------- summary
@@ -498,52 +503,64 @@ def write_summary(command: str) -> None:
 def _checkpoint_lines(checkpoints: list[dict], chosen: dict[str, str]) -> list[str]:
     if not checkpoints:
         return []
-    runs: dict[str, list[dict]] = {}
+    runs: dict[str, dict[str, list[dict]]] = {}
     for row in checkpoints:
-        runs.setdefault(row["trial"], []).append(row)
-    runs = {trial: part for trial, part in runs.items() if len(part) == len(CHECKPOINT_STEPS)}
+        runs.setdefault(row["seeds"], {}).setdefault(row["trial"], []).append(row)
+    runs = {
+        seed: {t: part for t, part in by_trial.items() if len(part) == len(CHECKPOINT_STEPS)}
+        for seed, by_trial in sorted(runs.items(), key=lambda item: int(item[0]))
+    }
+    runs = {seed: by_trial for seed, by_trial in runs.items() if by_trial}
+    every = [part for by_trial in runs.values() for part in by_trial.values()]
     lines = [
         "## Checkpoints",
         "",
-        f"Seed {CHECKPOINT_SEED} on {len(runs)} trials, states at steps "
+        "Runs with states at steps "
         + ", ".join(map(str, CHECKPOINT_STEPS))
-        + f" ({sum(map(len, runs.values()))} checkpoints; peers: the 1000-step seeds "
+        + ": "
+        + ", ".join(f"seed {seed} on {len(by_trial)} trials" for seed, by_trial in runs.items())
+        + f" ({sum(map(len, every))} checkpoints; peers: the 1000-step seeds "
         + ", ".join(map(str, EXTRA_SEEDS))
-        + "). rho over a run's four checkpoints, mean over runs (runs with rho > 0);",
-        "pick: mean ARI of the checkpoint each score ranks first, against the last",
-        "checkpoint's and the best checkpoint's (oracle K).",
+        + "). Seed 9 was added after seed 6's table was seen, to check it on fresh runs.",
+        "rho: over a run's four checkpoints, mean over runs (runs with rho > 0); pooled:",
+        "over every checkpoint; pick: mean oracle ARI of the checkpoint each score ranks",
+        "first, against the last checkpoint's and the best checkpoint's (below).",
         "",
     ]
-    last = [common.to_float(part[-1]["oracle_ari"]) for part in runs.values()]
-    best = [max(common.to_float(row["oracle_ari"]) for row in part) for part in runs.values()]
-    header = ["score", "rho oracle", "rho automatic", "pooled rho oracle (40)", "pick: oracle ARI"]
+    header = ["score"]
+    header += [f"rho oracle, seed {seed}" for seed in runs]
+    header += ["rho automatic, all runs", f"pooled rho oracle ({sum(map(len, every))})"]
+    header += [f"pick: oracle ARI, seed {seed}" for seed in runs]
     table = []
     for score in SCORES:
         line = [score + (" (chosen on A)" if score in chosen.values() else "")]
-        for target in TARGETS:
-            rhos = [spearman(*_columns(part, score, target)) for part in runs.values()]
+        for parts in [list(by_trial.values()) for by_trial in runs.values()] + [every]:
+            rhos = [spearman(*_columns(part, score, "oracle_ari")) for part in parts]
+            if parts is every:
+                rhos = [spearman(*_columns(part, score, "automatic_ari")) for part in parts]
             rhos = [rho for rho in rhos if np.isfinite(rho)]
             positive = sum(rho > 0 for rho in rhos)
             line.append(f"{_fmt(np.mean(rhos)) if rhos else '–'} ({positive}/{len(rhos)})")
-        all_rows = [row for part in runs.values() for row in part]
+        all_rows = [row for part in every for row in part]
         line.append(_fmt(correlations(all_rows, score, "oracle_ari")["pooled"]))
-        picked = [common.to_float(pick(part, score)["oracle_ari"]) for part in runs.values()]
-        line.append(_fmt(float(np.mean(picked)), sign=False))
+        for by_trial in runs.values():
+            picked = [_oracle(pick(part, score)) for part in by_trial.values()]
+            line.append(_fmt(float(np.mean(picked)), sign=False))
         table.append(line)
-    lines += [
-        common.markdown_table(header, table),
-        "",
-        f"Last checkpoint: mean oracle ARI {np.mean(last):.3f}; best checkpoint "
-        f"(labelled oracle): {np.mean(best):.3f}.",
-        "",
-        "Oracle ARI by step: "
-        + "; ".join(
-            f"{step}: {np.mean([_oracle(part[i]) for part in runs.values()]):.3f}"
+    lines += [common.markdown_table(header, table), ""]
+    for seed, by_trial in runs.items():
+        parts = list(by_trial.values())
+        last = np.mean([_oracle(part[-1]) for part in parts])
+        best = np.mean([max(_oracle(row) for row in part) for part in parts])
+        by_step = "; ".join(
+            f"{step}: {np.mean([_oracle(part[i]) for part in parts]):.3f}"
             for i, step in enumerate(CHECKPOINT_STEPS)
         )
-        + ".",
-        "",
-    ]
+        lines.append(
+            f"* seed {seed}: last checkpoint {last:.3f}, best checkpoint (labelled) {best:.3f}; "
+            f"mean oracle ARI by step {by_step}."
+        )
+    lines.append("")
     return lines
 
 
