@@ -13,7 +13,8 @@ subject-86 trials, cached states), plus, trained here into
 its decoder states saved at every checkpoint (steps 250, 500, 750, 1000; the
 training's own checkpoint callback calls the monitor slot, which embeds and
 saves), then seeds 7 and 8 (plain 1000-step runs) so that seeds 6, 7, 8 form a
-third independent repeat C.
+third independent repeat C, then seed 9 with checkpoint states like seed 6 (a
+second checkpoint run per trial, to check on fresh runs what seed 6's showed).
 
 Label-free scores of one model (higher = predicted better), from its states,
 the raw poses and its peers' states only, never the labels:
