@@ -36,7 +36,9 @@ class _ErrorBoundaryGroup(TyperGroup):
         from mocap_seq2seq.errors import MocapError
 
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            interrupt.check()  # a Ctrl-C that Python dropped on the way still counts
+            return result
         except _TyperUsageError as error:
             # A command's options failed Typer's own checks (a missing --labels
             # file, a choice not offered, a number that is not one): one line too.

@@ -49,6 +49,7 @@ def import_keras() -> object:
             "Set KERAS_BACKEND to one of them, or unset it for tensorflow.",
         )
     if "keras" in sys.modules:
+        _quiet_tensorflow(backend)
         return sys.modules["keras"]
     try:
         if os.environ.get("MOCAP_DEBUG") == "1":
@@ -62,10 +63,17 @@ def import_keras() -> object:
             f"{backend} installed",
             f"Install it with `{BACKENDS[backend]}` or choose another KERAS_BACKEND.",
         ) from None
+    _quiet_tensorflow(backend)
+    return keras
+
+
+def _quiet_tensorflow(backend: str) -> None:
+    """Hide TensorFlow's Python warnings (unless --debug).
+
+    E.g. "triggered tf.function retracing" when a collection embeds its takes
+    with one model each: it means nothing to a user.
+    """
     if backend == "tensorflow" and os.environ.get("MOCAP_DEBUG") != "1":
-        # TensorFlow's Python warnings (e.g. "triggered tf.function retracing" when
-        # a collection embeds its takes with one model each) mean nothing to a user.
         import logging
 
         logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    return keras

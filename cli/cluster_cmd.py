@@ -79,7 +79,13 @@ def cluster(
     target = (
         output
         if output is not None
-        else (embedding.parent / f"clustering-{method}-{k_mode if n_clusters is None else k}")
+        else (
+            embedding.parent
+            / (
+                f"clustering-{method}-{k_mode if n_clusters is None else k}"
+                + ("" if features.value == "states" else f"-{features.value}")
+            )
+        )
     )
     if frame_rate is not None:
         frame_rate = check_frame_rate(frame_rate)
@@ -132,7 +138,9 @@ def cluster(
         "features": features.value,
         "parameters": result.parameters,
         "k_mode": mode,
-        "paper_protocol": bool(found.metadata.get("paper_protocol", False)),
+        # The poses alone come from no model: the paper's protocol does not touch them.
+        "paper_protocol": bool(found.metadata.get("paper_protocol", False))
+        and features.value != "poses",
         "n_clusters": result.n_clusters,
         "n_segments": result.n_segments,
         "sequence": found.metadata.get("name", ""),

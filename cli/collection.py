@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.text import Text
 
+from mocap_cli import interrupt
 from mocap_cli.console import console
 
 
@@ -71,6 +72,7 @@ def segment_collection(
         task = progress.add_task("takes", total=len(takes))
 
         def on_result(result: TakeResult) -> None:
+            interrupt.check()  # a Ctrl-C dropped during a take's training stops here
             if result.ok:
                 line = Text.assemble(
                     ("done" if not result.skipped else "kept", "green"),

@@ -62,7 +62,7 @@ def evaluate(
         method=metadata["method"],
         k_mode=metadata["k_mode"] if metadata["k_mode"] in K_MODES else "given",
         protocol="paper" if metadata.get("paper_protocol") else "leakage-free",
-        features=FEATURE_SETS.get(metadata.get("features", "states"), "decoder states"),
+        features=FEATURE_SETS[metadata.get("features", "states")],
     )
     console.print(rich_table(evaluation_tables([evaluation])[0]))
     png = None

@@ -4,9 +4,11 @@ Python turns SIGINT into a KeyboardInterrupt wherever the main thread happens
 to be; when that is a garbage-collector callback (JAX registers one, and it is
 imported beside TensorFlow) or a destructor, the exception is printed as
 "Exception ignored" and dropped, and a long training would carry on. The
-handler installed here also remembers the request, and the progress callbacks
-of the long loops (training steps, embedding windows) call :func:`check`, which
-raises the KeyboardInterrupt again at the next step. The "Exception ignored"
+handler installed here also remembers the request, and :func:`check` raises
+the KeyboardInterrupt again: at every training step and embedding window (the
+progress callbacks), after every take of a collection, and when a command
+returns (the error boundary of ``mocap_cli.app``), so the command ends
+"Interrupted." with exit 130. The "Exception ignored"
 report of such a dropped interrupt is not printed: the user sees one line.
 """
 

@@ -181,7 +181,7 @@ def write_embedding(
         if embedding.agreement is not None:
             handle.create_dataset("agreement", data=embedding.agreement.astype(np.float32))
         if embedding.poses is not None:
-            poses = embedding.poses.astype(np.float32)
+            poses = np.asarray(embedding.poses, dtype=np.float32)
             handle.create_dataset("poses", data=poses, compression="gzip", shuffle=True)
         if embedding.labels is not None:
             handle.create_dataset("labels", data=embedding.labels.astype(np.int32))
@@ -248,14 +248,17 @@ def read_embedding(path: str | os.PathLike[str]) -> Embedding:
         ) from error
     if not np.all(np.isfinite(embedding.states)):
         raise DataFileError(f"'{path}' holds NaN or infinite states.", fix="Embed again.")
-    if embedding.poses is not None and (
-        embedding.poses.ndim != 2 or embedding.poses.shape[0] != embedding.n_frames
-    ):
-        raise DataFileError(
-            f"'{path}' holds poses of shape {embedding.poses.shape} for "
-            f"{embedding.n_frames:,} frames.",
-            fix="Embed again.",
-        )
+    poses = embedding.poses
+    if poses is not None:
+        if poses.ndim != 2 or poses.shape[0] != embedding.n_frames:
+            raise DataFileError(
+                f"'{path}' holds poses of shape {poses.shape} for {embedding.n_frames:,} frames.",
+                fix="Embed again.",
+            )
+        if not np.issubdtype(poses.dtype, np.floating) or not np.all(np.isfinite(poses)):
+            raise DataFileError(
+                f"'{path}' holds poses that are not finite numbers.", fix="Embed again."
+            )
     return embedding
 
 
@@ -379,7 +382,12 @@ def embed_members(
             if progress is not None:
                 progress(offset * total + done, len(members) * total)
 
-        member_normalized = member.normalization.transform(frames)
+        # The caller's normalised frames are the first member's (compare_collection).
+        member_normalized = (
+            normalized
+            if index == 0 and normalized is not None
+            else member.normalization.transform(frames)
+        )
         if poses is None:
             poses = np.asarray(member_normalized, dtype=np.float32)
         states, filled = embed_frames(

@@ -33,7 +33,7 @@ import numpy as np
 
 from mocap_seq2seq.data.sources import SequenceSource
 from mocap_seq2seq.embedding import Embedding, embed_sequence, write_embedding
-from mocap_seq2seq.errors import UsageError
+from mocap_seq2seq.errors import MismatchError, UsageError
 from mocap_seq2seq.labels import labels_to_boundaries
 from mocap_seq2seq.report.model import Figure, Report
 from mocap_seq2seq.report.tables import evaluation_tables, segments_table
@@ -77,6 +77,7 @@ class SegmentationResult:
     n_segments: int
     evaluation: Evaluation | None
     parameters: dict[str, Any] = field(default_factory=dict)
+    features: str = "decoder states"
 
 
 # ----------------------------------------------------------------------------- oracle
@@ -152,13 +153,13 @@ def feature_matrix(
     if features == "states":
         return embedding.states, None
     if embedding.poses is None:
-        raise UsageError(
+        raise MismatchError(
             f"--features {features} needs the poses, and this embedding was written without them.",
             fix="Run `mocap embed` again: new embedding files carry the poses.",
         )
     if features == "poses":
         return embedding.poses, None
-    both = np.hstack([embedding.states, embedding.poses]).astype(np.float32)
+    both = np.concatenate([embedding.states, embedding.poses], axis=1, dtype=np.float32)
     return both, (embedding.states.shape[1], embedding.poses.shape[1])
 
 
@@ -220,7 +221,7 @@ def segment_embedding(
     features: str = "decoder states",
     parameters: dict[str, Any] | None = None,
     k_mode: str | None = None,
-    feature_set: str = "states",
+    feature_set: str = DEFAULT_FEATURES,
 ) -> SegmentationResult:
     """Cluster an embedding's states; evaluate when it carries ground truth.
 
@@ -244,7 +245,7 @@ def segment_embedding(
     """
     _check_method(method)
     matrix, groups = feature_matrix(embedding, feature_set)
-    if feature_set != "states" and features == "decoder states":
+    if feature_set != "states" and features == FEATURE_SETS["states"]:
         features = FEATURE_SETS[feature_set]
     chosen: dict[str, Any] = dict(parameters or {})
     if "frame_rate" not in chosen:
@@ -282,6 +283,7 @@ def segment_embedding(
         n_segments=int(segmenter.n_segments_),
         evaluation=evaluation,
         parameters=segmenter.get_params(),
+        features=features,
     )
 
 
@@ -399,6 +401,8 @@ def compare_embedding(
     if source.labels is None:
         return Comparison(name or source.name, source, automatic)
     raw = replace(embedding, states=normalized, filled=np.zeros(embedding.n_frames, bool))
+    # The raw-pose rows are the baseline; with --features poses the rows above are they.
+    baseline = () if features == "poses" else (False, True)
     others = (
         segment_embedding(embedding, oracle=True, sequence=source.name, feature_set=features),
         segment_embedding(
@@ -410,7 +414,7 @@ def compare_embedding(
         ),
         *(
             segment_embedding(raw, oracle=flag, sequence=source.name, features="raw poses")
-            for flag in (False, True)
+            for flag in baseline
         ),
     )
     return Comparison(name or source.name, source, automatic, others)
@@ -428,7 +432,7 @@ def segmentation_figure(comparison: Comparison) -> Figure:
     from mocap_seq2seq.report.render import evaluation_png, prediction_png
 
     source, automatic, name = comparison.source, comparison.automatic, comparison.name
-    title = f"{name}: kernel segmenter on decoder states, automatic K"
+    title = f"{name}: kernel segmenter on {automatic.features}, automatic K"
     stem = f"{_stem(name)}-segmentation"
     if source.labels is not None:
         png = evaluation_png(

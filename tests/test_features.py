@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from mocap_cli.app import app
 from mocap_seq2seq.data.synthetic import piecewise_motion
 from mocap_seq2seq.embedding import Embedding, read_embedding, write_embedding
-from mocap_seq2seq.errors import UsageError
+from mocap_seq2seq.errors import MismatchError, UsageError
 from mocap_seq2seq.labels import GroundTruth
 from mocap_seq2seq.pipeline import FEATURE_SETS, feature_matrix, segment_embedding
 from mocap_seq2seq.segment.metrics import adjusted_rand
@@ -38,7 +38,9 @@ def _embedding(states: np.ndarray, poses: np.ndarray | None, labels: np.ndarray)
 def uninformative_states() -> Embedding:
     """States that are noise; the poses carry the actions (a known answer)."""
     motion = piecewise_motion(n_segments=6, n_actions=3, n_frames=1800, n_channels=12, seed=3)
-    noise = np.random.default_rng(0).normal(size=(1800, 32))
+    # Noise on a scale 50 times the poses': one kernel on the plain concatenation
+    # would see only the noise.
+    noise = 50 * np.random.default_rng(0).normal(size=(1800, 32))
     return _embedding(noise, motion.frames, motion.labels)
 
 
@@ -61,7 +63,7 @@ def test_poses_are_refused_when_the_embedding_has_none(uninformative_states: Emb
 
     bare = replace(uninformative_states, poses=None)
     for features in ("poses", "both"):
-        with pytest.raises(UsageError, match="mocap embed"):
+        with pytest.raises(MismatchError, match="mocap embed"):
             feature_matrix(bare, features)
     with pytest.raises(UsageError, match="states, poses or both"):
         feature_matrix(bare, "velocities")
@@ -81,6 +83,13 @@ def test_both_recovers_actions_that_only_the_poses_show(uninformative_states: Em
     assert scores["poses"] > 0.8, scores
     assert scores["both"] > 0.6, scores
     assert scores["both"] > scores["states"] + 0.4, scores
+    # The control: one kernel on the concatenation (no groups) loses the actions.
+    from mocap_seq2seq.pipeline import oracle_parameters
+    from mocap_seq2seq.segment.segmentation import KernelSegmenter
+
+    matrix, _ = feature_matrix(uninformative_states, "both")
+    plain = KernelSegmenter(**oracle_parameters(labels, "kernel")).fit(matrix).frame_labels_
+    assert adjusted_rand(labels, plain) < scores["both"] - 0.4
 
 
 def test_segmenters_without_kernel_groups_take_each_set_scaled(
@@ -94,6 +103,8 @@ def test_segmenters_without_kernel_groups_take_each_set_scaled(
         feature_set="both",
     )
     assert found.frame_labels.shape == (1800,) and found.n_clusters == 3
+    # Each set scaled: the poses count although the states are 50 times larger.
+    assert adjusted_rand(uninformative_states.labels, found.frame_labels) > 0.1
     assert found.evaluation is not None and found.evaluation.features == "states + poses"
 
 
@@ -107,6 +118,11 @@ def test_the_embedding_file_keeps_the_poses(uninformative_states: Embedding, tmp
     result = runner.invoke(app, ["cluster", str(path), "--features", "both"])
     assert result.exit_code == 1, result.output
     assert "holds poses of shape (5, 12) for 1,800 frames" in result.output
+    with h5py.File(path, "a") as handle:
+        del handle["poses"]
+        handle.create_dataset("poses", data=np.full((1800, 12), np.nan, np.float32))
+    result = runner.invoke(app, ["cluster", str(path), "--features", "both"])
+    assert result.exit_code == 1 and "not finite numbers" in result.output, result.output
 
 
 def test_cli_cluster_and_demo_take_features(data_dir: Path, tmp_path: Path) -> None:

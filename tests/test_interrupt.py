@@ -26,6 +26,7 @@ def installed() -> Iterator[None]:
         interrupt._requested.clear()
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
 def test_an_interrupt_swallowed_by_a_gc_callback_is_raised_at_the_next_check(
     installed: None, capsys: pytest.CaptureFixture[str]
 ) -> None:

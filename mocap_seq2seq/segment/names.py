@@ -20,7 +20,8 @@ SEGMENTER_HELP: dict[str, str] = {
 FEATURE_HELP: dict[str, str] = {
     "states": "the decoder states (an ensemble's combined states)",
     "poses": "the poses, normalised as in training",
-    "both": "states and poses, one Gaussian kernel each, averaged (each its own width)",
+    "both": "states and poses with an equal say (kernel: one Gaussian kernel each, its own "
+    "width, averaged; paper, kmeans: each set centred and scaled to unit total deviation)",
 }
 #: Chosen on bench/features.py (README "States, poses, or both").
 DEFAULT_FEATURES = "states"

@@ -26,6 +26,7 @@ import numpy as np
 from mocap_seq2seq.atomic import write_json, write_text
 from mocap_seq2seq.errors import DataFileError, OutputExistsError
 from mocap_seq2seq.labels import labels_to_segments
+from mocap_seq2seq.segment.names import FEATURE_HELP
 from mocap_seq2seq.units import frames_to_seconds
 
 CLUSTERING_FILE = "clustering.json"
@@ -141,6 +142,8 @@ def _clustering_problem(metadata: Any) -> str | None:
     for key, types in _OPTIONAL_CLUSTERING_FIELDS.items():
         if key in metadata and not isinstance(metadata[key], types):
             return f"'{key}' is {json.dumps(metadata[key])}"
+    if "features" in metadata and metadata["features"] not in FEATURE_HELP:
+        return f"'features' is {json.dumps(metadata['features'])}"
     if "\0" in metadata["embedding"] or "\0" in metadata.get("embedding_absolute", ""):
         return "the embedding path holds a NUL character"
     return None
