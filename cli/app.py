@@ -60,6 +60,13 @@ class _ErrorBoundaryGroup(TyperGroup):
             # Every write is atomic (mocap_seq2seq.atomic): nothing half-written is left.
             _say("Interrupted.", "Nothing half-written was left behind.")
             raise typer.Exit(130) from None
+        except Exception:
+            if _debug(ctx) or not interrupt.requested():
+                raise
+            # The Ctrl-C surfaced as another error (a SystemError out of C code).
+            # Every write is atomic (mocap_seq2seq.atomic): nothing half-written is left.
+            _say("Interrupted.", "Nothing half-written was left behind.")
+            raise typer.Exit(130) from None
 
 
 def _say(label: str, message: str) -> None:

@@ -44,6 +44,15 @@ def install() -> None:
         sys.unraisablehook = quiet_about_interrupts
 
 
+def requested() -> bool:
+    """Whether a Ctrl-C came: then any error that follows is its echo.
+
+    Raised inside C code (TensorFlow's, during an import), the KeyboardInterrupt
+    can surface as a SystemError "returned a result with an exception set".
+    """
+    return _requested.is_set()
+
+
 def check() -> None:
     """Raise KeyboardInterrupt if a Ctrl-C came and was swallowed on its way."""
     if _requested.is_set():

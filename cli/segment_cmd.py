@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from mocap_cli import interrupt
 from mocap_cli.console import console, line, show_and_write
 from mocap_cli.options import (
     DEFAULT_FEATURE_SET,
@@ -276,6 +277,11 @@ def segment(
                 config, source, run_dir, None, make_monitor(), resume, not resume
             )
         except (TrainingInterruptedError, KeyboardInterrupt):
+            raise _interrupted(run_dir, target) from None
+        except Exception:
+            if not interrupt.requested():
+                raise
+            # The Ctrl-C surfaced as another error (a SystemError out of C code).
             raise _interrupted(run_dir, target) from None
         console.print(
             line(("Trained", "green"), f" in {result.seconds:.0f} s, loss {result.final_loss:.4f}.")
