@@ -33,6 +33,7 @@ from scipy.signal import butter, sosfiltfilt
 from scipy.spatial.transform import Rotation, Slerp
 
 from mocap_seq2seq.errors import UsageError
+from mocap_seq2seq.units import check_frame_rate
 
 #: Cut-off of the anti-alias filter, as a fraction of the new Nyquist frequency.
 CUTOFF_FRACTION = 0.8
@@ -75,16 +76,9 @@ def default_layout(n_channels: int, expmap_columns: np.ndarray | None = None) ->
 
 
 def check_rate(rate: float, name: str = "--resample") -> float:
-    """A frame rate as a positive finite float, or a :class:`UsageError` naming ``name``."""
-    try:
-        value = float(rate)
-    except (TypeError, ValueError):
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise UsageError(
-            f"{name} {rate} is not a frame rate.", "a positive number of frames per second"
-        )
-    return value
+    """A frame rate as a positive finite float, or a :class:`UsageError` naming ``name``
+    (:func:`mocap_seq2seq.units.check_frame_rate`, defaulting to ``--resample``)."""
+    return check_frame_rate(rate, name)
 
 
 def resampled_length(n_frames: int, source_rate: float, target_rate: float) -> int:
