@@ -596,6 +596,15 @@ def _figures_and_notes(
     return figures, notes, animations
 
 
+def _what_is_segmented(features: str, model: str) -> str:
+    """The report's first words: what the toolkit's rows segment."""
+    return {
+        "states": f"Decoder states of {model}",
+        "poses": "The poses alone (no model)",
+        "both": f"Decoder states of {model} beside the poses, one kernel each",
+    }[features]
+
+
 def demo_report(
     jobs: Sequence[Job],
     *,
@@ -628,7 +637,8 @@ def demo_report(
     report = Report(
         title=title,
         paragraphs=(
-            "Decoder states of a pretrained seq2seq predictor, segmented without labels "
+            _what_is_segmented(features, "a pretrained seq2seq predictor")
+            + ", segmented without labels "
             "(leakage-free: the labels are used only to score). 'automatic K': the segmenter "
             "chose the numbers of actions and segments itself; 'oracle K': it was told both. "
             "The last rows run the same segmenter on the raw normalised poses, for comparison.",
@@ -699,8 +709,8 @@ def capture_report(
     if evaluations:
         tables[:0] = evaluation_tables(evaluations, title=f"{source.name} against its labels")
     paragraphs = (
-        "Decoder states of a seq2seq predictor trained on this sequence alone, segmented "
-        "without labels by the toolkit's kernel segmenter (automatic K). "
+        _what_is_segmented(features, "a seq2seq predictor trained on this sequence alone")
+        + ", segmented without labels by the toolkit's kernel segmenter (automatic K). "
         + (
             "Labels were given, so the segmentation is scored; 'oracle K' rows were told the "
             "true numbers, and the 'raw poses' rows run the same segmenter on the poses."
@@ -718,6 +728,7 @@ def capture_report(
         notes=tuple(notes),
         summary={
             "sequence": source.name,
+            "features": features,
             "n_clusters": automatic.n_clusters,
             "n_segments": automatic.n_segments,
             "frame_rate": source.frame_rate,
