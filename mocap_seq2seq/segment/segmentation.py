@@ -779,7 +779,9 @@ class KernelSegmenter(Segmenter):
     ``min_segment_length_`` (the block and shortest segment in frames, before
     the shrinking of short sequences), ``segment_frames_``
     (``(n_segments, 2)`` first and one-past-last frame of each change-point
-    segment, before clustering), ``segment_distances_`` (their MMD matrix) and
+    segment, before clustering), ``segment_distances_`` (their MMD matrix),
+    ``segment_costs_`` (``(max_segments,)`` least kernel cost with 1, 2, ...
+    segments, the curve the penalty reads), ``n_points_`` (blocks searched) and
     ``cap_reached_`` (the penalty chose the most segments allowed: there may be more).
 
     Example:
@@ -916,6 +918,7 @@ class KernelSegmenter(Segmenter):
                 feature_groups=groups,
             )
             starts, ends, distances = found.starts, found.ends, found.distances
+            costs = found.costs
         else:
             gram = mean_rbf_gram(points, groups, self.bandwidth)
             costs, all_boundaries = kernel_change_points(gram, max_segments, min_size)
@@ -947,6 +950,8 @@ class KernelSegmenter(Segmenter):
             [starts * step, np.minimum(ends * step, n_frames)], axis=1
         ).astype(np.int64)
         self.segment_distances_ = distances
+        self.segment_costs_ = np.asarray(costs, dtype=np.float64)
+        self.n_points_ = int(n_points)
         point_labels = np.repeat(segment_labels, ends - starts)
         return np.repeat(point_labels, step)[:n_frames]
 
