@@ -676,6 +676,28 @@ SEGMENT_LINKAGES = ("average", "complete", "single", "weighted")
 #: rise in kernel cost (:func:`kernel_ward_merges`), ``"linkage"`` by the
 #: linkage all the way (the toolkit before issue 16).
 FORCED_MERGES = ("ward", "linkage")
+
+
+def _median_distance(distances: np.ndarray) -> float:
+    pairs = squareform(distances, checks=False)
+    return float(np.median(pairs)) if pairs.size else 1.0
+
+
+#: What ``KernelSegmenter(distance_threshold=...)`` is measured in
+#: (``threshold_scale``): ``"mmd"`` an MMD (the default), ``"median"`` a
+#: fraction of the median MMD between the sequence's own segments, a cut that
+#: follows the spread of the features (issue 16 item 3,
+#: ``bench/automatic_k_transfer.py``). Each maps the MMD matrix of the
+#: segments to the unit of the threshold.
+THRESHOLD_SCALES: dict[str, Callable[[np.ndarray], float]] = {
+    "mmd": lambda distances: 1.0,
+    "median": _median_distance,
+}
+#: The automatic K chosen on the subject-86 poses by
+#: ``bench/automatic_k_transfer.py`` and scored held out there (an option; the
+#: default stays ``penalty=1.2``, ``distance_threshold=0.5`` in MMD):
+#: ``KernelSegmenter(**TRANSFER_AUTOMATIC_K)``.
+TRANSFER_AUTOMATIC_K = {"penalty": 1.5, "distance_threshold": 0.7, "threshold_scale": "median"}
 #: Fewest segments the penalty may choose from (the cap of short sequences); a
 #: sequence longer than MAX_AUTO_SEGMENTS / segments_per_minute minutes (5 at the
 #: defaults) allows segments_per_minute a minute instead (``cap_reached_`` says if it binds).
@@ -767,6 +789,11 @@ class KernelSegmenter(Segmenter):
             Defaults to ``"average"``.
         forced_merges: how a given ``n_clusters`` makes the merges beyond
             ``distance_threshold``, one of :data:`FORCED_MERGES` (step 5). Defaults to ``"ward"``.
+        threshold_scale: the unit of ``distance_threshold``, one of
+            :data:`THRESHOLD_SCALES`: ``"mmd"`` (an MMD) or ``"median"`` (a fraction
+            of the median MMD between the sequence's segments; with ``penalty=1.5``
+            and ``distance_threshold=0.7`` it is :data:`TRANSFER_AUTOMATIC_K`).
+            Defaults to ``"mmd"``.
         search: ``"auto"``, ``"exact"`` or ``"linear"`` (above). Defaults to ``"auto"``.
         feature_groups: widths of column groups of ``X`` (e.g. ``(256, 256, 256)``
             for a three-member seed ensemble); the kernel is then the mean of one
@@ -813,6 +840,7 @@ class KernelSegmenter(Segmenter):
         search: str = "auto",
         segments_per_minute: float = 10.0,
         feature_groups: tuple[int, ...] | None = None,
+        threshold_scale: str = "mmd",
     ):
         self.n_clusters = n_clusters
         self.n_segments = n_segments
@@ -829,6 +857,7 @@ class KernelSegmenter(Segmenter):
         self.search = search
         self.segments_per_minute = segments_per_minute
         self.feature_groups = feature_groups
+        self.threshold_scale = threshold_scale
 
     def _validate_params(self, n_frames: int) -> None:
         super()._validate_params(n_frames)
@@ -870,6 +899,11 @@ class KernelSegmenter(Segmenter):
             raise UsageError(
                 f"The 'linkage' of {owner} must be one of {', '.join(SEGMENT_LINKAGES)}. "
                 f"Got {self.linkage!r}.",
+            )
+        if self.threshold_scale not in THRESHOLD_SCALES:
+            raise UsageError(
+                f"The 'threshold_scale' of {owner} must be one of "
+                f"{', '.join(THRESHOLD_SCALES)}. Got {self.threshold_scale!r}.",
             )
         if self.forced_merges not in FORCED_MERGES:
             raise UsageError(
@@ -941,7 +975,8 @@ class KernelSegmenter(Segmenter):
             ends - starts,
             self.n_clusters,
             linkage_method=self.linkage,
-            distance_threshold=self.distance_threshold,
+            distance_threshold=self.distance_threshold
+            * THRESHOLD_SCALES[self.threshold_scale](distances),
             forced_merges=self.forced_merges,
         )
         # Kept for inspection and for other read-outs of the same segments
