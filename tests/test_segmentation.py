@@ -9,6 +9,7 @@ from sklearn.base import clone
 from mocap_seq2seq.data.synthetic import piecewise_motion, unlike_takes_motion
 from mocap_seq2seq.errors import BadDataError, UsageError
 from mocap_seq2seq.motion.features import smooth_frames, unwrap_expmap, velocities
+from mocap_seq2seq.segment.kernel_linear import penalised_count
 from mocap_seq2seq.segment.metrics import adjusted_rand, hungarian_accuracy
 from mocap_seq2seq.segment.segmentation import (
     SEGMENTERS,
@@ -347,3 +348,21 @@ def test_kernel_segmenter_keeps_its_cost_curve():
     costs = model.segment_costs_
     assert model.n_points_ == 240 and costs.ndim == 1 and costs.size >= model.n_segments_
     assert np.all(np.diff(costs[np.isfinite(costs)]) <= 1e-9)  # more segments never cost more
+
+
+def test_a_mean_gain_penalty_prices_a_segment_in_what_splits_gain():
+    # Known answer on the curve: gains 6, 0.5, 0.5 (mean 5/3); a segment priced
+    # at 1 x 5/3 buys the first split only, at 0.2 x 5/3 every split.
+    costs = np.array([10.0, 4.0, 3.5, 3.0])
+    assert penalised_count(costs, 100, 1.0, "mean_gain") == 2
+    assert penalised_count(costs, 100, 0.2, "mean_gain") == 4
+    assert penalised_count(costs, 100, 1.0, "mean_gain", min_segments=3) == 3
+    # In the segmenter, exact and linear searches read the same rule.
+    motion = piecewise_motion(n_frames=3000, seed=0)
+    for search in ("exact", "linear"):
+        model = KernelSegmenter(penalty=1.5, penalty_unit="mean_gain", search=search)
+        model.fit(motion.frames)
+        expected = penalised_count(model.segment_costs_, model.n_points_, 1.5, "mean_gain")
+        assert model.n_segments_ >= 1 and model.segment_frames_.shape[0] == expected
+    with pytest.raises(UsageError, match="'penalty_unit'"):
+        KernelSegmenter(penalty_unit="bic").fit(motion.frames)

@@ -781,8 +781,8 @@ class KernelSegmenter(Segmenter):
         min_segment_length: fewest frames per segment; when given it wins over
             ``min_segment_seconds``. Defaults to ``None``.
         bandwidth: kernel width relative to the median distance between blocks. Defaults to 1.
-        penalty: cost of one more segment, times ``log(n_blocks)``, when ``n_segments``
-            is ``None``. Defaults to 1.2.
+        penalty: cost of one more segment, in ``penalty_unit`` (``log(n_blocks)``
+            by default), when ``n_segments`` is ``None``. Defaults to 1.2.
         distance_threshold: MMD below which segments share a cluster (step 4; with a
             given ``n_clusters``, the merges it supports come first, step 5). Defaults to 0.5.
         linkage: how segment clusters are merged, one of :data:`SEGMENT_LINKAGES`.
@@ -794,6 +794,10 @@ class KernelSegmenter(Segmenter):
             of the median MMD between the sequence's segments; with ``penalty=1.5``
             and ``distance_threshold=0.7`` it is :data:`TRANSFER_AUTOMATIC_K`).
             Defaults to ``"mmd"``.
+        penalty_unit: the unit of ``penalty``, one of
+            :data:`~mocap_seq2seq.segment.kernel_linear.PENALTY_UNITS`:
+            ``"log_blocks"`` (``log(n_blocks)``) or ``"mean_gain"`` (the mean fall in
+            kernel cost per added segment up to the cap). Defaults to ``"log_blocks"``.
         search: ``"auto"``, ``"exact"`` or ``"linear"`` (above). Defaults to ``"auto"``.
         feature_groups: widths of column groups of ``X`` (e.g. ``(256, 256, 256)``
             for a three-member seed ensemble); the kernel is then the mean of one
@@ -841,6 +845,7 @@ class KernelSegmenter(Segmenter):
         segments_per_minute: float = 10.0,
         feature_groups: tuple[int, ...] | None = None,
         threshold_scale: str = "mmd",
+        penalty_unit: str = "log_blocks",
     ):
         self.n_clusters = n_clusters
         self.n_segments = n_segments
@@ -858,6 +863,7 @@ class KernelSegmenter(Segmenter):
         self.segments_per_minute = segments_per_minute
         self.feature_groups = feature_groups
         self.threshold_scale = threshold_scale
+        self.penalty_unit = penalty_unit
 
     def _validate_params(self, n_frames: int) -> None:
         super()._validate_params(n_frames)
@@ -899,6 +905,11 @@ class KernelSegmenter(Segmenter):
             raise UsageError(
                 f"The 'linkage' of {owner} must be one of {', '.join(SEGMENT_LINKAGES)}. "
                 f"Got {self.linkage!r}.",
+            )
+        if self.penalty_unit not in kernel_linear.PENALTY_UNITS:
+            raise UsageError(
+                f"The 'penalty_unit' of {owner} must be one of "
+                f"{', '.join(kernel_linear.PENALTY_UNITS)}. Got {self.penalty_unit!r}.",
             )
         if self.threshold_scale not in THRESHOLD_SCALES:
             raise UsageError(
@@ -950,6 +961,7 @@ class KernelSegmenter(Segmenter):
                 penalty=self.penalty,
                 min_segments=low,
                 feature_groups=groups,
+                penalty_unit=self.penalty_unit,
             )
             starts, ends, distances = found.starts, found.ends, found.distances
             costs = found.costs
@@ -959,10 +971,9 @@ class KernelSegmenter(Segmenter):
             if self.n_segments is not None:
                 n_segments = max_segments
             else:
-                counts = np.arange(1, max_segments + 1)
-                penalised = costs + self.penalty * np.log(max(n_points, 2)) * counts
-                penalised[: low - 1] = np.inf
-                n_segments = int(np.argmin(penalised)) + 1
+                n_segments = kernel_linear.penalised_count(
+                    costs, n_points, self.penalty, self.penalty_unit, low
+                )
             change = all_boundaries[n_segments - 1]
             starts = np.concatenate([[0], change]).astype(np.int64)
             ends = np.concatenate([change, [n_points]]).astype(np.int64)
