@@ -259,19 +259,24 @@ class ResultsCSV:
         return self.key_of(row) in self.keys
 
     def append(self, row: dict[str, Any]) -> None:
-        missing = set(self.columns) - set(row)
-        if missing:
-            raise ValueError(f"row lacks columns {sorted(missing)}")
+        self.append_many([row])
+
+    def append_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Append rows in one write (one flush): a key whose rows come together stays whole."""
+        for row in rows:
+            missing = set(self.columns) - set(row)
+            if missing:
+                raise ValueError(f"row lacks columns {sorted(missing)}")
         new = not self.path.is_file() or self.path.stat().st_size == 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             if new:
                 writer.writerow(self.columns)
-            writer.writerow([_cell(row[name]) for name in self.columns])
+            writer.writerows([[_cell(row[name]) for name in self.columns] for row in rows])
             handle.flush()
             os.fsync(handle.fileno())
-        self.keys.add(self.key_of(row))
+        self.keys.update(self.key_of(row) for row in rows)
 
 
 def _cell(value: Any) -> str:

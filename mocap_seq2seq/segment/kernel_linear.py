@@ -64,6 +64,56 @@ AUTO_LINEAR_ABOVE = 2500
 SEARCHES = ("auto", "exact", "linear")
 
 
+def _log_blocks(costs: np.ndarray, n_points: int) -> float:
+    return float(np.log(max(n_points, 2)))
+
+
+def _mean_gain(costs: np.ndarray, n_points: int) -> float:
+    finite = costs[np.isfinite(costs)]
+    if finite.size < 2:
+        return 1.0
+    return max(float(finite[0] - finite[-1]) / (finite.size - 1), 1e-12)
+
+
+#: The unit of ``KernelSegmenter(penalty=...)``, the price of one more
+#: segment (``penalty_unit``): ``"log_blocks"`` ``log(n_blocks)`` (BIC-like,
+#: the default) or ``"mean_gain"`` the mean fall in kernel cost per added
+#: segment over the whole curve up to the cap (a price in units of what splits
+#: of this sequence typically gain: issue 16 item 3,
+#: ``bench/automatic_k_transfer.py``). Each maps ``(costs, n_points)`` to the unit.
+PENALTY_UNITS = {"log_blocks": _log_blocks, "mean_gain": _mean_gain}
+
+
+def penalised_count(
+    costs: np.ndarray, n_points: int, penalty: float, penalty_unit: str, min_segments: int = 1
+) -> int:
+    """The number of segments minimising ``cost + penalty x unit x n_segments``.
+
+    Args:
+        costs: least kernel cost with 1, 2, ... segments, ``(max_segments,)``
+            (``inf`` where a count is out of reach).
+        n_points: blocks searched.
+        penalty: price of a segment, in ``penalty_unit``.
+        penalty_unit: one of :data:`PENALTY_UNITS`.
+        min_segments: fewest segments allowed. Defaults to 1.
+
+    Returns:
+        The count; ``min_segments`` when no allowed count is within reach.
+
+    Example:
+    >>> costs = np.array([10.0, 4.0, 3.5, 3.0])  # gains 6, 0.5, 0.5: mean 5/3
+    >>> penalised_count(costs, 100, 1.0, "mean_gain")
+    2
+    """
+    unit = PENALTY_UNITS[penalty_unit](costs, n_points)
+    counts = np.arange(1, costs.size + 1)
+    penalised = costs + penalty * unit * counts
+    penalised[: min_segments - 1] = np.inf
+    if not np.isfinite(penalised).any():
+        return min_segments
+    return int(np.argmin(penalised)) + 1
+
+
 def use_linear_search(search: str, n_points: int) -> bool:
     """Whether ``search`` means the linear search for ``n_points`` blocks.
 
@@ -394,6 +444,7 @@ def linear_change_points(
     min_segments: int = 1,
     random_state: int = 0,
     feature_groups: list[slice] | None = None,
+    penalty_unit: str = "log_blocks",
 ) -> LinearSegments:
     """Segments of ``points`` by the kernel cost, linear in time and memory.
 
@@ -410,6 +461,7 @@ def linear_change_points(
         feature_groups: column groups of ``points``; the kernel is then the mean
             of one Gaussian kernel per group, each with its own median width
             (its feature maps side by side, each scaled by ``1 / sqrt(groups)``).
+        penalty_unit: the unit of ``penalty``, one of :data:`PENALTY_UNITS`.
     """
     n_points = points.shape[0]
     maps = []
@@ -426,13 +478,10 @@ def linear_change_points(
         candidates = _with_grid(candidates, n_points, min_size, n_segments)
     costs, parents = restricted_change_points(sums, candidates, max_segments, min_size)
     if n_segments is None:
-        counts = np.arange(1, max_segments + 1)
-        penalised = costs + penalty * np.log(max(n_points, 2)) * counts
-        penalised[: min_segments - 1] = np.inf
         # Every count from min_segments on may be out of the candidates' reach
         # (many clusters asked of few points): then take the fewest allowed,
         # and the grid below makes it reachable.
-        chosen = int(np.argmin(penalised)) + 1 if np.isfinite(penalised).any() else min_segments
+        chosen = penalised_count(costs, n_points, penalty, penalty_unit, min_segments)
     else:
         chosen = n_segments
     if not np.isfinite(costs[chosen - 1]):

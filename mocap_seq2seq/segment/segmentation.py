@@ -676,6 +676,28 @@ SEGMENT_LINKAGES = ("average", "complete", "single", "weighted")
 #: rise in kernel cost (:func:`kernel_ward_merges`), ``"linkage"`` by the
 #: linkage all the way (the toolkit before issue 16).
 FORCED_MERGES = ("ward", "linkage")
+
+
+def _median_distance(distances: np.ndarray) -> float:
+    pairs = squareform(distances, checks=False)
+    return float(np.median(pairs)) if pairs.size else 1.0
+
+
+#: What ``KernelSegmenter(distance_threshold=...)`` is measured in
+#: (``threshold_scale``): ``"mmd"`` an MMD (the default), ``"median"`` a
+#: fraction of the median MMD between the sequence's own segments, a cut that
+#: follows the spread of the features (issue 16 item 3,
+#: ``bench/automatic_k_transfer.py``). Each maps the MMD matrix of the
+#: segments to the unit of the threshold.
+THRESHOLD_SCALES: dict[str, Callable[[np.ndarray], float]] = {
+    "mmd": lambda distances: 1.0,
+    "median": _median_distance,
+}
+#: The automatic K chosen on the subject-86 poses by
+#: ``bench/automatic_k_transfer.py`` and scored held out there (an option; the
+#: default stays ``penalty=1.2``, ``distance_threshold=0.5`` in MMD):
+#: ``KernelSegmenter(**TRANSFER_AUTOMATIC_K)``.
+TRANSFER_AUTOMATIC_K = {"penalty": 1.5, "distance_threshold": 0.7, "threshold_scale": "median"}
 #: Fewest segments the penalty may choose from (the cap of short sequences); a
 #: sequence longer than MAX_AUTO_SEGMENTS / segments_per_minute minutes (5 at the
 #: defaults) allows segments_per_minute a minute instead (``cap_reached_`` says if it binds).
@@ -759,14 +781,23 @@ class KernelSegmenter(Segmenter):
         min_segment_length: fewest frames per segment; when given it wins over
             ``min_segment_seconds``. Defaults to ``None``.
         bandwidth: kernel width relative to the median distance between blocks. Defaults to 1.
-        penalty: cost of one more segment, times ``log(n_blocks)``, when ``n_segments``
-            is ``None``. Defaults to 1.2.
+        penalty: cost of one more segment, in ``penalty_unit`` (``log(n_blocks)``
+            by default), when ``n_segments`` is ``None``. Defaults to 1.2.
         distance_threshold: MMD below which segments share a cluster (step 4; with a
             given ``n_clusters``, the merges it supports come first, step 5). Defaults to 0.5.
         linkage: how segment clusters are merged, one of :data:`SEGMENT_LINKAGES`.
             Defaults to ``"average"``.
         forced_merges: how a given ``n_clusters`` makes the merges beyond
             ``distance_threshold``, one of :data:`FORCED_MERGES` (step 5). Defaults to ``"ward"``.
+        threshold_scale: the unit of ``distance_threshold``, one of
+            :data:`THRESHOLD_SCALES`: ``"mmd"`` (an MMD) or ``"median"`` (a fraction
+            of the median MMD between the sequence's segments; with ``penalty=1.5``
+            and ``distance_threshold=0.7`` it is :data:`TRANSFER_AUTOMATIC_K`).
+            Defaults to ``"mmd"``.
+        penalty_unit: the unit of ``penalty``, one of
+            :data:`~mocap_seq2seq.segment.kernel_linear.PENALTY_UNITS`:
+            ``"log_blocks"`` (``log(n_blocks)``) or ``"mean_gain"`` (the mean fall in
+            kernel cost per added segment up to the cap). Defaults to ``"log_blocks"``.
         search: ``"auto"``, ``"exact"`` or ``"linear"`` (above). Defaults to ``"auto"``.
         feature_groups: widths of column groups of ``X`` (e.g. ``(256, 256, 256)``
             for a three-member seed ensemble); the kernel is then the mean of one
@@ -779,7 +810,9 @@ class KernelSegmenter(Segmenter):
     ``min_segment_length_`` (the block and shortest segment in frames, before
     the shrinking of short sequences), ``segment_frames_``
     (``(n_segments, 2)`` first and one-past-last frame of each change-point
-    segment, before clustering), ``segment_distances_`` (their MMD matrix) and
+    segment, before clustering), ``segment_distances_`` (their MMD matrix),
+    ``segment_costs_`` (``(max_segments,)`` least kernel cost with 1, 2, ...
+    segments, the curve the penalty reads), ``n_points_`` (blocks searched) and
     ``cap_reached_`` (the penalty chose the most segments allowed: there may be more).
 
     Example:
@@ -811,6 +844,8 @@ class KernelSegmenter(Segmenter):
         search: str = "auto",
         segments_per_minute: float = 10.0,
         feature_groups: tuple[int, ...] | None = None,
+        threshold_scale: str = "mmd",
+        penalty_unit: str = "log_blocks",
     ):
         self.n_clusters = n_clusters
         self.n_segments = n_segments
@@ -827,6 +862,8 @@ class KernelSegmenter(Segmenter):
         self.search = search
         self.segments_per_minute = segments_per_minute
         self.feature_groups = feature_groups
+        self.threshold_scale = threshold_scale
+        self.penalty_unit = penalty_unit
 
     def _validate_params(self, n_frames: int) -> None:
         super()._validate_params(n_frames)
@@ -868,6 +905,16 @@ class KernelSegmenter(Segmenter):
             raise UsageError(
                 f"The 'linkage' of {owner} must be one of {', '.join(SEGMENT_LINKAGES)}. "
                 f"Got {self.linkage!r}.",
+            )
+        if self.penalty_unit not in kernel_linear.PENALTY_UNITS:
+            raise UsageError(
+                f"The 'penalty_unit' of {owner} must be one of "
+                f"{', '.join(kernel_linear.PENALTY_UNITS)}. Got {self.penalty_unit!r}.",
+            )
+        if self.threshold_scale not in THRESHOLD_SCALES:
+            raise UsageError(
+                f"The 'threshold_scale' of {owner} must be one of "
+                f"{', '.join(THRESHOLD_SCALES)}. Got {self.threshold_scale!r}.",
             )
         if self.forced_merges not in FORCED_MERGES:
             raise UsageError(
@@ -914,18 +961,19 @@ class KernelSegmenter(Segmenter):
                 penalty=self.penalty,
                 min_segments=low,
                 feature_groups=groups,
+                penalty_unit=self.penalty_unit,
             )
             starts, ends, distances = found.starts, found.ends, found.distances
+            costs = found.costs
         else:
             gram = mean_rbf_gram(points, groups, self.bandwidth)
             costs, all_boundaries = kernel_change_points(gram, max_segments, min_size)
             if self.n_segments is not None:
                 n_segments = max_segments
             else:
-                counts = np.arange(1, max_segments + 1)
-                penalised = costs + self.penalty * np.log(max(n_points, 2)) * counts
-                penalised[: low - 1] = np.inf
-                n_segments = int(np.argmin(penalised)) + 1
+                n_segments = kernel_linear.penalised_count(
+                    costs, n_points, self.penalty, self.penalty_unit, low
+                )
             change = all_boundaries[n_segments - 1]
             starts = np.concatenate([[0], change]).astype(np.int64)
             ends = np.concatenate([change, [n_points]]).astype(np.int64)
@@ -938,7 +986,8 @@ class KernelSegmenter(Segmenter):
             ends - starts,
             self.n_clusters,
             linkage_method=self.linkage,
-            distance_threshold=self.distance_threshold,
+            distance_threshold=self.distance_threshold
+            * THRESHOLD_SCALES[self.threshold_scale](distances),
             forced_merges=self.forced_merges,
         )
         # Kept for inspection and for other read-outs of the same segments
@@ -947,6 +996,8 @@ class KernelSegmenter(Segmenter):
             [starts * step, np.minimum(ends * step, n_frames)], axis=1
         ).astype(np.int64)
         self.segment_distances_ = distances
+        self.segment_costs_ = np.asarray(costs, dtype=np.float64)
+        self.n_points_ = int(n_points)
         point_labels = np.repeat(segment_labels, ends - starts)
         return np.repeat(point_labels, step)[:n_frames]
 
