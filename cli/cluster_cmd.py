@@ -11,11 +11,12 @@ import typer
 
 from mocap_cli.console import console, line
 from mocap_cli.options import DEFAULT_FEATURE_SET, Features, FrameRate, Overwrite
-from mocap_seq2seq.segment.names import SEGMENTER_HELP
+from mocap_seq2seq.segment.names import AUTOMATIC_K_HELP, SEGMENTER_HELP
 
 #: The segmenters' names, from the library's light registry (no scikit-learn import).
 METHODS = tuple(SEGMENTER_HELP)
 Method = Enum("Method", {name: name for name in METHODS}, type=str)  # type: ignore[misc]
+AutoK = Enum("AutoK", {name: name for name in AUTOMATIC_K_HELP}, type=str)  # type: ignore[misc]
 
 
 def cluster(
@@ -54,6 +55,15 @@ def cluster(
         ),
     ] = None,
     features: Features = DEFAULT_FEATURE_SET,
+    auto_k: Annotated[
+        AutoK,
+        typer.Option(
+            "--auto-k",
+            help="kernel only: how automatic K chooses the counts it is not told: "
+            + "; ".join(f"{name}: {text}" for name, text in AUTOMATIC_K_HELP.items())
+            + ".",
+        ),
+    ] = AutoK.default,  # type: ignore[attr-defined]
     overwrite: Overwrite = False,
     frame_rate: FrameRate = None,
 ) -> None:
@@ -76,6 +86,8 @@ def cluster(
     )
     if method != "kernel" and segments:
         raise UsageError("--segments applies to --method kernel only.")
+    if method != "kernel" and auto_k.value != "default":
+        raise UsageError("--auto-k applies to --method kernel only.")
     target = (
         output
         if output is not None
@@ -114,7 +126,10 @@ def cluster(
         )
     parameters: dict[str, object] = {"n_clusters": n_clusters, **rate_parameters(method, rate, "")}
     if method == "kernel":
+        from mocap_seq2seq.segment.segmentation import AUTOMATIC_K_RULES
+
         parameters["n_segments"] = n_segments
+        parameters.update(AUTOMATIC_K_RULES[auto_k.value])
     mode = (
         "oracle"
         if oracle

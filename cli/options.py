@@ -79,8 +79,8 @@ FrameRate = Annotated[
     typer.Option(
         "--frame-rate",
         help="Frames per second of the sequence: overrides the rate stored with it, and is "
-        "needed where the file states none (AMC; CMU's are 120). Times in seconds "
-        "(blocks, shortest segment, tolerance) become frames at this rate.",
+        "needed where none is stored (e.g. AMC files, which state none; CMU's are 120). "
+        "Times in seconds (blocks, shortest segment, tolerance) become frames at this rate.",
         show_default=False,
     ),
 ]

@@ -150,6 +150,21 @@ def test_cluster_usage_errors(embedding_file: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "a").exists()
 
 
+def test_cluster_takes_the_transfer_automatic_k(embedding_file: Path, tmp_path: Path) -> None:
+    from mocap_seq2seq.segment.segmentation import AUTOMATIC_K_RULES
+
+    out = tmp_path / "transfer"
+    code, output = invoke("cluster", str(embedding_file), "--auto-k", "transfer", "-o", str(out))
+    assert code == 0, output
+    stored = json.loads((out / "clustering.json").read_text())["parameters"]
+    for name, value in AUTOMATIC_K_RULES["transfer"].items():
+        assert stored[name] == value
+    code, output = invoke(
+        "cluster", str(embedding_file), "--method", "kmeans", "--auto-k", "transfer"
+    )
+    assert code == 2 and "--auto-k applies to --method kernel only" in output
+
+
 def test_paper_protocol_is_labelled(trained_run: Path, data_dir: Path, tmp_path: Path) -> None:
     target = tmp_path / "paper.h5"
     code, output = invoke(

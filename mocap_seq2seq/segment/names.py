@@ -25,3 +25,13 @@ FEATURE_HELP: dict[str, str] = {
 }
 #: Chosen on bench/features.py (README "States, poses, or both").
 DEFAULT_FEATURES = "states"
+
+#: How the kernel segmenter chooses its counts under automatic K (``--auto-k``)
+#: -> one line for the help; :data:`mocap_seq2seq.segment.segmentation.AUTOMATIC_K_RULES`
+#: holds the parameters of each.
+AUTOMATIC_K_HELP: dict[str, str] = {
+    "default": "penalty 1.2 a segment, actions cut at MMD 0.5 (tuned on subject 86)",
+    "transfer": "penalty 1.5, actions cut at 0.7 x the median MMD between the sequence's "
+    "segments (chosen on subject-86 poses; better held out on 7 of 9 workloads, "
+    "worse on synthetic motion: README 'Automatic K that transfers')",
+}

@@ -33,7 +33,7 @@ from mocap_seq2seq import validation
 from mocap_seq2seq.errors import UsageError
 from mocap_seq2seq.labels import labels_to_boundaries, relabel_by_first_appearance
 from mocap_seq2seq.segment import kernel_linear
-from mocap_seq2seq.segment.names import SEGMENTER_HELP
+from mocap_seq2seq.segment.names import AUTOMATIC_K_HELP, SEGMENTER_HELP
 from mocap_seq2seq.units import REFERENCE_FRAME_RATE, frames_to_seconds, seconds_to_frames
 
 #: Largest K tried when the number of clusters is chosen automatically.
@@ -698,6 +698,12 @@ THRESHOLD_SCALES: dict[str, Callable[[np.ndarray], float]] = {
 #: default stays ``penalty=1.2``, ``distance_threshold=0.5`` in MMD):
 #: ``KernelSegmenter(**TRANSFER_AUTOMATIC_K)``.
 TRANSFER_AUTOMATIC_K = {"penalty": 1.5, "distance_threshold": 0.7, "threshold_scale": "median"}
+#: Named automatic-K rules of the kernel segmenter (``mocap cluster --auto-k``):
+#: the parameters each sets (names and help in ``names.AUTOMATIC_K_HELP``).
+AUTOMATIC_K_RULES: dict[str, dict[str, Any]] = {
+    "default": {},
+    "transfer": TRANSFER_AUTOMATIC_K,
+}
 #: Fewest segments the penalty may choose from (the cap of short sequences); a
 #: sequence longer than MAX_AUTO_SEGMENTS / segments_per_minute minutes (5 at the
 #: defaults) allows segments_per_minute a minute instead (``cap_reached_`` says if it binds).
@@ -1009,5 +1015,7 @@ SEGMENTERS: dict[str, type[Segmenter]] = {
     "paper": PaperClustering,
     "kmeans": KMeansFrames,
 }
+if list(AUTOMATIC_K_RULES) != list(AUTOMATIC_K_HELP):  # pragma: no cover - a programming error
+    raise ImportError("AUTOMATIC_K_RULES and segment.names.AUTOMATIC_K_HELP must agree.")
 if list(SEGMENTERS) != list(SEGMENTER_HELP):  # pragma: no cover - a programming error
     raise ImportError("SEGMENTERS and segment.names.SEGMENTER_HELP must name the same segmenters.")
