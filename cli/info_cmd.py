@@ -37,8 +37,8 @@ def info(
     console.print(line("Data folder: ", (str(found.data_dir), "bold")), soft_wrap=True)
     if found.takes:
         table = Table(
-            title=f"Case (i): single-action takes (117 channels, {ACTIONS_FRAME_RATE:g} fps "
-            "by README 'Data', cmu_actions.h5)"
+            title=f"Case (i): single-action takes (117 channels, read at "
+            f"{ACTIONS_FRAME_RATE:g} fps, see README 'Data'; cmu_actions.h5)"
         )
         table.add_column("action")
         table.add_column("takes", justify="right")

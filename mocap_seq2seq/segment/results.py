@@ -98,6 +98,13 @@ def read_clustering(folder: str | os.PathLike[str]) -> tuple[np.ndarray, dict[st
         with open(folder / LABELS_FILE, newline="") as handle:
             rows = list(csv.reader(handle))[1:]
         labels = np.array([int(label) for _, label in rows], dtype=np.int64)
+    except FileNotFoundError as error:
+        raise DataFileError(
+            f"'{folder}' has no {Path(error.filename or CLUSTERING_FILE).name}: "
+            "it is not a complete clustering folder.",
+            f"a folder written by `mocap cluster` ({CLUSTERING_FILE}, {LABELS_FILE})",
+            "Run `mocap cluster` first.",
+        ) from error
     except (OSError, ValueError) as error:
         raise DataFileError(
             f"'{folder}' is not a complete clustering folder ({error}).",
