@@ -189,6 +189,55 @@ def trained_embedding(
     )
 
 
+#: Where the benchmarks keep their default-config models (``PRESETS['default']``),
+#: one folder per (sequence, seed), shared by ensembles.py, features.py,
+#: segmentation.py and automatic_k.py so that each model is trained once.
+DEFAULT_RUNS = {"subject86": SCRATCH_DIR / "ensembles", "actions": SCRATCH_DIR / "features"}
+#: Subject 86's seed 0 is the shipped single model's states when bench/ensembles.py
+#: cached them (the same configuration, trained with the monitor on).
+PRETRAINED_SEED_FOLDER = "seed-0-pretrained"
+
+
+def default_run_dir(workload: str, index: str | int, seed: int) -> Path:
+    """The cached default model of subject-86 trial ``index`` or case-(i) concat ``index``."""
+    if workload == "subject86":
+        return DEFAULT_RUNS[workload] / f"trial-{index}" / f"seed-{seed}"
+    if workload == "actions":
+        return DEFAULT_RUNS[workload] / f"concat-{int(index):02d}" / f"seed-{seed}"
+    raise ValueError(f"unknown workload {workload!r}")
+
+
+def default_states(
+    workload: str, index: str | int, seed: int, source: Any = None
+) -> CachedEmbedding | None:
+    """States of the default model with ``seed`` of one sequence, trained once and cached.
+
+    Without ``source`` nothing is trained: None when the model is not cached yet.
+    """
+    from mocap_seq2seq.model.training import PRESETS
+
+    run_dir = default_run_dir(workload, index, seed)
+    if workload == "subject86" and seed == 0:
+        shipped = run_dir.parent / PRETRAINED_SEED_FOLDER
+        if (shipped / STATES_FILE).is_file() and not (run_dir / STATES_FILE).is_file():
+            states = np.load(shipped / STATES_FILE)
+            return CachedEmbedding(shipped, states, np.zeros(0), math.nan, math.nan, {})
+    if source is None:
+        if not (run_dir / STATES_FILE).is_file():
+            return None
+        info_path = run_dir / BENCH_RUN_FILE
+        info = json.loads(info_path.read_text()) if info_path.is_file() else {}
+        return CachedEmbedding(
+            run_dir,
+            np.load(run_dir / STATES_FILE),
+            np.zeros(0),
+            float(info.get("train_seconds", math.nan)),
+            float(info.get("embed_seconds", math.nan)),
+            info,
+        )
+    return trained_embedding(source, PRESETS["default"].replace(seed=seed), run_dir)
+
+
 #: TrainConfig fields added after runs were cached, with the behaviour those runs had
 #: (absolute root position, plain MSE), whatever the library's default became since.
 PREDATING_FIELDS: dict[str, Any] = {"root_velocity": False, "slowness": 0.0}

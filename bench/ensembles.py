@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import common
 import numpy as np
 
-ENSEMBLE_DIR = common.SCRATCH_DIR / "ensembles"
+ENSEMBLE_DIR = common.DEFAULT_RUNS["subject86"]
 SEEDS = (0, 1, 2, 3, 4, 5)
 #: Two independent repeats of a three-model ensemble.
 REPEATS = {"A": (0, 1, 2), "B": (3, 4, 5)}
@@ -38,12 +38,15 @@ def pretrained_states(trial: str, source, config) -> np.ndarray:
     from mocap_seq2seq.atomic import atomic_path
     from mocap_seq2seq.embedding import embed_sequence
     from mocap_seq2seq.model import training
+    from mocap_seq2seq.model.ensemble import is_ensemble, member_dirs
     from mocap_seq2seq.pretrained import resolve_pretrained_dir
 
-    cache = ENSEMBLE_DIR / f"trial-{trial}" / "seed-0-pretrained" / common.STATES_FILE
+    cache = ENSEMBLE_DIR / f"trial-{trial}" / common.PRETRAINED_SEED_FOLDER / common.STATES_FILE
     if cache.is_file():
         return np.load(cache)
     run = resolve_pretrained_dir(None) / f"trial-{trial}"
+    if is_ensemble(run):  # shipped as a seed ensemble: its member 0 is the seed-0 model
+        run = member_dirs(run)[0]
     stored = training.read_run_config(run)
     if dataclasses.asdict(stored.config) != dataclasses.asdict(config):
         return None
@@ -115,11 +118,8 @@ FAMILIES = ("single", "concat", "kernel-mean", "consensus")
 
 def cached_states(trial: str, seed: int) -> np.ndarray | None:
     """A trained member's states if the training stage has produced them, else None."""
-    folder = "seed-0-pretrained" if seed == 0 else f"seed-{seed}"
-    path = ENSEMBLE_DIR / f"trial-{trial}" / folder / common.STATES_FILE
-    if seed == 0 and not path.is_file():
-        path = ENSEMBLE_DIR / f"trial-{trial}" / "seed-0" / common.STATES_FILE
-    return np.load(path) if path.is_file() else None
+    cached = common.default_states("subject86", trial, seed)
+    return None if cached is None else cached.states
 
 
 def _segment(features, labels, oracle: bool, frame_rate: float, groups=None):

@@ -37,8 +37,6 @@ import numpy as np
 
 RESULTS_CSV = common.RESULTS_DIR / "features.csv"
 RESULTS_MD = common.RESULTS_DIR / "features.md"
-FEATURES_DIR = common.SCRATCH_DIR / "features"
-ENSEMBLE_DIR = common.SCRATCH_DIR / "ensembles"
 KEY = ("workload", "sequence", "repeat", "variant", "k_mode")
 COLUMNS = (
     *KEY,
@@ -58,30 +56,16 @@ ORACLE, AUTO = "oracle", "automatic"
 
 def subject86_members(trial: str, seeds: tuple[int, ...]) -> list[np.ndarray] | None:
     """The cached states of bench/ensembles.py's models of ``trial``, or None if missing."""
-    members = []
-    for seed in seeds:
-        folder = "seed-0-pretrained" if seed == 0 else f"seed-{seed}"
-        path = ENSEMBLE_DIR / f"trial-{trial}" / folder / common.STATES_FILE
-        if seed == 0 and not path.is_file():
-            path = ENSEMBLE_DIR / f"trial-{trial}" / "seed-0" / common.STATES_FILE
-        if not path.is_file():
-            return None
-        members.append(np.load(path))
-    return members
+    members = [common.default_states("subject86", trial, seed) for seed in seeds]
+    return None if any(m is None for m in members) else [m.states for m in members]
 
 
 def concat_members(concat: int, source, seeds: tuple[int, ...], train: bool):
     """States of the default models of case-(i) concatenation ``concat`` (trained once, cached)."""
-    from mocap_seq2seq.model.training import PRESETS
-
-    members = []
-    for seed in seeds:
-        run = FEATURES_DIR / f"concat-{concat:02d}" / f"seed-{seed}"
-        if not train and not (run / common.STATES_FILE).is_file():
-            return None
-        config = PRESETS["default"].replace(seed=seed)
-        members.append(common.trained_embedding(source, config, run).states)
-    return members
+    members = [
+        common.default_states("actions", concat, seed, source if train else None) for seed in seeds
+    ]
+    return None if any(m is None for m in members) else [m.states for m in members]
 
 
 def score(results, machine, workload, sequence, repeat, source, members) -> None:

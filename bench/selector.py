@@ -53,7 +53,7 @@ import common
 import numpy as np
 
 SELECTOR_DIR = common.SCRATCH_DIR / "selector"
-ENSEMBLE_DIR = common.SCRATCH_DIR / "ensembles"
+ENSEMBLE_DIR = common.DEFAULT_RUNS["subject86"]
 CHECKPOINT_SEED = 6
 #: Checkpoint runs: seed 6 (repeat C's first member), then seed 9, added to check on
 #: fresh runs what seed 6's runs suggested (its peers too are seeds 7 and 8).
@@ -171,17 +171,20 @@ def final_states(trial: str, seed: int) -> np.ndarray | None:
     elif seed in EXTRA_SEEDS:
         path = SELECTOR_DIR / f"trial-{trial}" / f"seed-{seed}" / common.STATES_FILE
     else:
-        folder = "seed-0-pretrained" if seed == 0 else f"seed-{seed}"
-        path = ENSEMBLE_DIR / f"trial-{trial}" / folder / common.STATES_FILE
+        cached = common.default_states("subject86", trial, seed)
+        return None if cached is None else cached.states
     return np.load(path) if path.is_file() else None
 
 
 def history_at(trial: str, seed: int, step: int) -> dict[str, float]:
     """Training loss and forecast ratio of a run at ``step`` (from its history.json)."""
+    from mocap_seq2seq.model.ensemble import is_ensemble, member_dirs
     from mocap_seq2seq.pretrained import resolve_pretrained_dir
 
     if seed == 0:
         run = resolve_pretrained_dir(None) / f"trial-{trial}"
+        if is_ensemble(run):  # shipped as a seed ensemble: member 0 is the seed-0 model
+            run = member_dirs(run)[0]
     elif seed in (*CHECKPOINT_SEEDS, *EXTRA_SEEDS):
         run = SELECTOR_DIR / f"trial-{trial}" / f"seed-{seed}"
     else:

@@ -182,6 +182,7 @@ def segment_frames(
     oracle: bool = False,
     random_state: int | None = None,
     frame_rate: float | None = None,
+    groups: tuple[int, ...] | None = None,
 ) -> np.ndarray:
     """Frame labels of one segmenter over any frame features (states, raw poses, PCA).
 
@@ -197,6 +198,9 @@ def segment_frames(
         random_state: seed of seeded segmenters (k-means); ignored by the others.
         frame_rate: frames per second of ``features``, for segmenters whose
             parameters are in seconds; None keeps their default (120 fps).
+        groups: widths of column groups side by side in ``features`` (states
+            and poses, as :func:`feature_matrix` returns them): one kernel per
+            group, or each group scaled (:func:`_grouped`).
     """
     _check_method(method)
     parameters: dict[str, Any] = {}
@@ -208,7 +212,21 @@ def segment_frames(
         parameters.update(oracle_parameters(labels, method))
     if random_state is not None and "random_state" in SEGMENTERS[method]().get_params():
         parameters["random_state"] = random_state
+    features = _grouped(method, features, groups, parameters)
     return SEGMENTERS[method](**parameters).fit(features).frame_labels_
+
+
+def _grouped(
+    method: str, matrix: np.ndarray, groups: tuple[int, ...] | None, parameters: dict[str, Any]
+) -> np.ndarray:
+    """Feature groups as ``method`` takes them: its ``feature_groups`` parameter
+    (set in ``parameters``) or, for segmenters without one, each group scaled."""
+    if groups is None:
+        return matrix
+    if "feature_groups" in SEGMENTERS[method]().get_params():
+        parameters["feature_groups"] = groups
+        return matrix
+    return _scaled_groups(matrix, groups)
 
 
 def segment_embedding(
@@ -255,11 +273,7 @@ def segment_embedding(
         if embedding.labels is None:
             raise UsageError("Oracle K needs ground truth, and this sequence has none.")
         chosen.update(oracle_parameters(embedding.labels, method))
-    if groups is not None:
-        if "feature_groups" in SEGMENTERS[method]().get_params():
-            chosen["feature_groups"] = groups
-        else:
-            matrix = _scaled_groups(matrix, groups)
+    matrix = _grouped(method, matrix, groups, chosen)
     segmenter = SEGMENTERS[method](**chosen).fit(matrix)
     mode = k_mode if k_mode is not None else ("oracle" if oracle else "automatic")
     evaluation = None

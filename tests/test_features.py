@@ -152,3 +152,25 @@ def test_cli_cluster_and_demo_take_features(data_dir: Path, tmp_path: Path) -> N
     assert "states + poses" in result.output.replace("\n", "")
     result = runner.invoke(app, ["cluster", str(run / "embedding.h5"), "--features", "legs"])
     assert result.exit_code == 2
+
+
+def test_segment_frames_takes_the_same_groups_as_the_embedding_path(
+    uninformative_states: Embedding,
+) -> None:
+    """The benchmarks' entry (``segment_frames``) segments 'both' as `cluster` does."""
+    from mocap_seq2seq.pipeline import segment_frames
+
+    matrix, groups = feature_matrix(uninformative_states, "both")
+    labels = uninformative_states.labels
+    assert groups is not None
+    for method in ("kernel", "kmeans"):
+        through_embedding = segment_embedding(
+            uninformative_states, method=method, oracle=True, feature_set="both"
+        ).frame_labels
+        direct = segment_frames(
+            matrix, method, labels=labels, oracle=True, random_state=0, groups=groups
+        )
+        assert adjusted_rand(through_embedding, direct) == pytest.approx(1.0)
+    grouped = segment_frames(matrix, "kernel", labels=labels, oracle=True, groups=groups)
+    plain = segment_frames(matrix, "kernel", labels=labels, oracle=True)
+    assert adjusted_rand(labels, grouped) > adjusted_rand(labels, plain) + 0.4
