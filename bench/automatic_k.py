@@ -3,8 +3,9 @@
 The toolkit's automatic kernel segmenter makes two label-free choices: the number
 of change-point segments (a BIC-like penalty) and the number of actions (cutting
 the tree of segments at an MMD threshold, 0.5). Both were tuned on raw poses.
-This script separates them on the cached default runs of ``bench/segmentation.py``
-(30 subject-86 runs and 30 case-(i) runs, root re-based; nothing is trained):
+This script separates them on the cached default models of ``bench/segmentation.py``
+(``PRESETS['default']``, 30 subject-86 runs and 30 case-(i) runs, root re-based;
+nothing is trained: run bench/segmentation.py first):
 
 * segments: ``auto`` (the penalty) or ``true`` (told the true number of segments);
 * clusters of segments: ``threshold`` (the default), ``true K`` (told the true
@@ -43,7 +44,6 @@ from mocap_seq2seq.segment.metrics import adjusted_rand  # noqa: E402
 from mocap_seq2seq.segment.segmentation import KernelSegmenter  # noqa: E402
 
 OUTPUT = common.RESULTS_DIR / "automatic_k.md"
-RUNS = common.SCRATCH_DIR / "runs"
 SEEDS = (0, 1, 2)
 
 
@@ -135,13 +135,9 @@ def main(argv: list[str] | None = None) -> None:
         source = load()
         labels = np.asarray(source.labels)
         features = {"raw poses": [common.raw_features(source.frames)]}
-        features["decoder states"] = [
-            np.load(RUNS / workload_dir[workload] / f"{sequence}-seed{seed}" / common.STATES_FILE)
-            for seed in SEEDS
-            if (
-                RUNS / workload_dir[workload] / f"{sequence}-seed{seed}" / common.STATES_FILE
-            ).is_file()
-        ]
+        index = sequence.removeprefix("trial").removeprefix("concat")
+        cached = [common.default_states(workload_dir[workload], index, seed) for seed in SEEDS]
+        features["decoder states"] = [c.states for c in cached if c is not None]
         for name, arrays in features.items():
             for X in arrays:
                 for (segments, criterion), ari in score_sequence(X, labels).items():
@@ -161,9 +157,9 @@ def main(argv: list[str] | None = None) -> None:
         "segments, 0.7 being the best of 0.5..1.1 on case (i), so subject 86 is its held-out "
         "test) and `silhouette` (the K with the best silhouette of the segments' MMD "
         "distances).\n",
-        "ARI, mean over sequences of the mean over training seeds (states: the cached GRU 256, "
-        "2000-step runs, three seeds; raw poses are seedless). `segments`: chosen by the "
-        "penalty (`auto`) or told (`true`).\n",
+        "ARI, mean over sequences of the mean over training seeds (states: the cached default "
+        "models, GRU 256, 1000 steps, slowness 3, three seeds; raw poses are seedless). "
+        "`segments`: chosen by the penalty (`auto`) or told (`true`).\n",
     ]
     for workload in ("subject 86", "case (i)"):
         rows = []
