@@ -541,12 +541,13 @@ def summary_tables(rows: list[dict[str, str]]) -> list[str]:
             "Mean over sequences of the per-sequence mean over seeds; ± is the standard "
             "deviation over seeds of the mean over sequences (seeds covering every sequence "
             "only). `clusters`: mean number of clusters found (true: "
-            f"{_true_k(group)}). `s`: segmenter seconds per sequence.\n"
+            f"{_true_k(group)}). `s`: segmenter seconds per sequence. `> poses`: sequences "
+            "on which the row's ARI is above the kernel segmenter's on the raw poses in the "
+            "same K mode.\n"
         )
         table = []
-        for key, method_rows in _method_rows(
-            [r for r in group if r["sequence"] in complete]
-        ).items():
+        by_method = _method_rows([r for r in group if r["sequence"] in complete])
+        for key, method_rows in by_method.items():
             method, features, k_mode = _label(key)
             cells = [method, features, k_mode]
             for column in ("accuracy", "ari", "boundary_f1"):
@@ -554,10 +555,22 @@ def summary_tables(rows: list[dict[str, str]]) -> list[str]:
             clusters = common.mean_std(_sequence_means(method_rows, "n_clusters_pred").values())
             seconds = common.mean_std(_sequence_means(method_rows, "segment_seconds").values())
             cells += [f"{clusters[0]:.1f}", f"{seconds[0]:.2f}", str(len(method_rows))]
+            cells.append(_beats_poses(key, method_rows, by_method))
             table.append(cells)
         parts.append(
             common.markdown_table(
-                ["method", "features", "K", "acc", "ARI", "boundary F1", "clusters", "s", "rows"],
+                [
+                    "method",
+                    "features",
+                    "K",
+                    "acc",
+                    "ARI",
+                    "boundary F1",
+                    "clusters",
+                    "s",
+                    "rows",
+                    "> poses",
+                ],
                 table,
             )
         )
@@ -581,6 +594,22 @@ def summary_tables(rows: list[dict[str, str]]) -> list[str]:
             parts += [f"* {seq}: K = {details[seq][1]}, {details[seq][0]}" for seq in sequences]
         parts.append("")
     return parts
+
+
+def _beats_poses(
+    key: tuple[str, str, str],
+    rows: list[dict[str, str]],
+    by_method: dict[tuple[str, str, str], list[dict[str, str]]],
+) -> str:
+    """On how many sequences the row's ARI (mean over seeds) is above the kernel
+    segmenter's on the raw poses in the same K mode (issue 19's "8 of 10")."""
+    method, features, k_mode = key
+    baseline = by_method.get(("kernel", RAW, k_mode))
+    if method != "kernel" or features == RAW or baseline is None:
+        return ""
+    ours, theirs = _sequence_means(rows, "ari"), _sequence_means(baseline, "ari")
+    shared = set(ours) & set(theirs)
+    return f"{sum(ours[s] > theirs[s] for s in shared)}/{len(shared)}"
 
 
 def _true_k(rows: list[dict[str, str]]) -> str:
