@@ -1,6 +1,6 @@
 """Train, evaluate and export the pretrained models shipped in pretrained/.
 
-One command reproduces them all (about 50 minutes on 2 CPU cores; resumable):
+One command reproduces them all (about 35 minutes on 2 CPU cores beside other jobs; resumable):
 
     OMP_NUM_THREADS=1 python bench/train_pretrained.py
 
