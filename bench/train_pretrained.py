@@ -11,7 +11,7 @@ One command reproduces them all (about 35 minutes on 2 CPU cores beside other jo
 Each "model" is a seed ensemble of ``--ensemble`` (default 3) members: the default
 ``TrainConfig`` with seeds 0, 1, 2, the label-free monitor on, trained by the library's
 ``train_ensemble`` as ``mocap train --ensemble 3`` does. Why three: on subject 86 one
-model is a lottery (another seed moves a trial's oracle ARI by up to 0.3), and the
+model is a lottery (another seed moves a trial's oracle ARI by 0.3 or more), and the
 three-seed ensemble with the default combination (``concat``: each member's states
 scaled by their total standard deviation, concatenated) raised the mean oracle ARI of
 the ten trials from 0.850 (single models) to 0.887 and cut the largest per-trial spread
