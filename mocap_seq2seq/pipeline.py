@@ -516,7 +516,11 @@ def _training_history(run_folder: Path) -> tuple[dict[str, list[Any]], int]:
         if not (folder / "history.json").is_file():
             return {}, 0
         history = json.loads((folder / "history.json").read_text())
-        seed = json.loads((folder / "config.json").read_text())["train"]["seed"]
+        seed = (
+            json.loads((folder / "config.json").read_text())["train"]["seed"]
+            if len(folders) > 1
+            else None
+        )
         histories.append((seed, history))
     if not histories or any(h["step"] != histories[0][1]["step"] for _, h in histories):
         return {}, 0
