@@ -3,17 +3,23 @@
 ``pretrained/manifest.json``::
 
     {"models": {"trial-01": {"folder": "trial-01", "kind": "trial", "trial": "01",
-                             "train": {...TrainConfig...}, "keras_backend": "...",
-                             "keras_version": "...", "train_seconds": 71.2,
-                             "data_sha256": "...", "weights_bytes": 1049600,
+                             "train": {...TrainConfig of member 0...},
+                             "ensemble": {"n_members": 3, "seeds": [0, 1, 2],
+                                          "combination": "concat",
+                                          "member_train_seconds": [44.7, 59.7, 71.4]},
+                             "keras_backend": "...", "keras_version": "...",
+                             "train_seconds": 175.8, "data_sha256": "...",
+                             "weights_bytes": 3222480, "total_bytes": 3242600,
                              "metrics": {"automatic": {...}, "oracle": {...}}}, ...}}
 
 Each folder holds what :func:`mocap_seq2seq.model.training.load_run` needs and no
 more: ``config.json``, ``normalization.json``, ``model.weights.h5`` and
 ``history.json`` (the checkpoints and the ``.keras`` copy stay in the run).
-A seed ensemble (:mod:`mocap_seq2seq.model.ensemble`) is exported as its
-``ensemble.json`` and those four files of each member, in ``member-<i>/``;
-its ``weights_bytes`` is the members' sum.
+A seed ensemble (:mod:`mocap_seq2seq.model.ensemble`; the shipped models are
+ensembles of three) is exported as its ``ensemble.json`` and those four files
+of each member, in ``member-<i>/``; its ``weights_bytes`` is the members' sum,
+``total_bytes`` every file of the folder, ``train_seconds`` the members' sum.
+A single model's entry has no ``ensemble`` field.
 """
 
 from __future__ import annotations
