@@ -111,9 +111,8 @@ class Take:
 def _embed(model_folder: str, frames: np.ndarray) -> np.ndarray:
     from mocap_seq2seq.embedding import embed_sequence
     from mocap_seq2seq.model.training import load_run
-    from mocap_seq2seq.pretrained import pretrained_folder
 
-    model, normalization, _ = load_run(pretrained_folder(model_folder))
+    model, normalization, _ = load_run(common.shipped_seed0(model_folder))
     return embed_sequence(model, normalization, frames).states
 
 
@@ -134,9 +133,8 @@ def case_i_takes() -> list[Take]:
     from mocap_seq2seq.data.store import catalogue, load_take
     from mocap_seq2seq.embedding import embed_sequence
     from mocap_seq2seq.model.training import load_run
-    from mocap_seq2seq.pretrained import pretrained_folder
 
-    model, normalization, _ = load_run(pretrained_folder("actions-all"))
+    model, normalization, _ = load_run(common.shipped_seed0("actions-all"))
     takes = []
     for action, found in catalogue().takes.items():
         for take, _ in found:

@@ -90,6 +90,22 @@ def oracle_counts(labels: np.ndarray) -> tuple[int, int]:
     return truth["n_clusters"], truth["n_segments"]
 
 
+# ----------------------------------------------------------------------------- shipped models
+
+
+def shipped_seed0(name: str) -> Path:
+    """The run folder of the seed-0 model of a shipped pretrained model.
+
+    Since issue 19 a shipped model is a seed ensemble whose ``member-0`` is the
+    single seed-0 model shipped before (the same file); the benchmarks written
+    before then measured that model, and keep measuring it.
+    """
+    from mocap_seq2seq.model.ensemble import member_dirs
+    from mocap_seq2seq.pretrained import pretrained_folder
+
+    return member_dirs(pretrained_folder(name))[0]
+
+
 # ----------------------------------------------------------------------------- cached runs
 
 

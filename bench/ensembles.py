@@ -38,15 +38,11 @@ def pretrained_states(trial: str, source, config) -> np.ndarray:
     from mocap_seq2seq.atomic import atomic_path
     from mocap_seq2seq.embedding import embed_sequence
     from mocap_seq2seq.model import training
-    from mocap_seq2seq.model.ensemble import is_ensemble, member_dirs
-    from mocap_seq2seq.pretrained import resolve_pretrained_dir
 
     cache = ENSEMBLE_DIR / f"trial-{trial}" / common.PRETRAINED_SEED_FOLDER / common.STATES_FILE
     if cache.is_file():
         return np.load(cache)
-    run = resolve_pretrained_dir(None) / f"trial-{trial}"
-    if is_ensemble(run):  # shipped as a seed ensemble: its member 0 is the seed-0 model
-        run = member_dirs(run)[0]
+    run = common.shipped_seed0(f"trial-{trial}")
     stored = training.read_run_config(run)
     if dataclasses.asdict(stored.config) != dataclasses.asdict(config):
         return None

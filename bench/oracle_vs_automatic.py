@@ -140,9 +140,9 @@ def _pretrained_job(name: str) -> Job:
     def load() -> tuple[np.ndarray, np.ndarray, str]:
         from mocap_seq2seq.embedding import embed_sequence
         from mocap_seq2seq.model.training import load_run
-        from mocap_seq2seq.pretrained import pretrained_folder, pretrained_source
+        from mocap_seq2seq.pretrained import pretrained_source
 
-        model, normalization, _ = load_run(pretrained_folder(name))
+        model, normalization, _ = load_run(common.shipped_seed0(name))
         source = pretrained_source(name)
         states = embed_sequence(model, normalization, source.frames).states
         return states, np.asarray(source.labels), f"{source.name}: states of pretrained/{name}"

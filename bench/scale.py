@@ -160,10 +160,9 @@ def child(stage: str, search: str, k_mode: str, n_frames: int) -> dict[str, Any]
         from mocap_seq2seq.embedding import embed_sequence
         from mocap_seq2seq.model.training import load_run
         from mocap_seq2seq.pipeline import segment_frames
-        from mocap_seq2seq.pretrained import pretrained_folder
         from mocap_seq2seq.segment.metrics import adjusted_rand
 
-        model, normalization, _ = load_run(pretrained_folder(EMBED_MODEL))
+        model, normalization, _ = load_run(common.shipped_seed0(EMBED_MODEL))
         states = embed_sequence(model, normalization, frames).states
         predicted = segment_frames(states, "kernel", labels=labels, oracle=k_mode == ORACLE)
         row["seconds"] = time.perf_counter() - started
@@ -173,9 +172,8 @@ def child(stage: str, search: str, k_mode: str, n_frames: int) -> dict[str, Any]
     else:
         from mocap_seq2seq.embedding import embed_sequence
         from mocap_seq2seq.model.training import load_run
-        from mocap_seq2seq.pretrained import pretrained_folder
 
-        model, normalization, _ = load_run(pretrained_folder(EMBED_MODEL))
+        model, normalization, _ = load_run(common.shipped_seed0(EMBED_MODEL))
         started = time.perf_counter()
         embedding = embed_sequence(model, normalization, frames)
         row["seconds"] = time.perf_counter() - started

@@ -178,13 +178,8 @@ def final_states(trial: str, seed: int) -> np.ndarray | None:
 
 def history_at(trial: str, seed: int, step: int) -> dict[str, float]:
     """Training loss and forecast ratio of a run at ``step`` (from its history.json)."""
-    from mocap_seq2seq.model.ensemble import is_ensemble, member_dirs
-    from mocap_seq2seq.pretrained import resolve_pretrained_dir
-
     if seed == 0:
-        run = resolve_pretrained_dir(None) / f"trial-{trial}"
-        if is_ensemble(run):  # shipped as a seed ensemble: member 0 is the seed-0 model
-            run = member_dirs(run)[0]
+        run = common.shipped_seed0(f"trial-{trial}")
     elif seed in (*CHECKPOINT_SEEDS, *EXTRA_SEEDS):
         run = SELECTOR_DIR / f"trial-{trial}" / f"seed-{seed}"
     else:

@@ -82,7 +82,9 @@ def demo(
 
     import_keras()
     from mocap_cli.progress import window_progress
-    from mocap_seq2seq.pipeline import demo_report
+    from mocap_seq2seq.pipeline import demo_report, models_line
+
+    console.print(models_line(jobs), highlight=False, markup=False, soft_wrap=True)
 
     found = demo_report(
         jobs,

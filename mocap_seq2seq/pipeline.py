@@ -480,25 +480,18 @@ def run_figures(comparison: Comparison, run_folder: Path) -> tuple[list[Figure],
     from mocap_seq2seq.report.animation import skeleton_frames
     from mocap_seq2seq.report.figures import channel_heatmap, figure_to_png_bytes, training_curves
 
-    if not (run_folder / "history.json").is_file():
-        return [], []
-    history = json.loads((run_folder / "history.json").read_text())
-    curves = {
-        key: history[key]
-        for key in ("step", "loss", "forecast_ratio", "monitor")
-        if history.get(key)
-        and len(history[key]) == len(history["step"])
-        and any(value is not None for value in history[key])
-    }
-    figures = [
-        Figure(
-            "training",
-            figure_to_png_bytes(training_curves(curves, title="training")),
-            "Training loss, forecast error relative to repeating the last "
-            "pose (below 1 = better), and the label-free monitor score.",
+    figures, notes = [], []
+    curves, members = _training_history(run_folder)
+    if curves:
+        figures.append(
+            Figure(
+                "training",
+                figure_to_png_bytes(training_curves(curves, title="training")),
+                "Training loss, forecast error relative to repeating the last "
+                "pose (below 1 = better), and the label-free monitor score"
+                + (f", of each of the {members} members." if members > 1 else "."),
+            )
         )
-    ]
-    notes = []
     source = comparison.source
     if skeleton_frames(source) is None:
         heatmap = channel_heatmap(
@@ -521,6 +514,77 @@ def run_figures(comparison: Comparison, run_folder: Path) -> tuple[list[Figure],
             "than as a moving figure; README 'Data' says why subject 86 has none."
         )
     return figures, notes
+
+
+def _training_history(run_folder: Path) -> tuple[dict[str, list[Any]], int]:
+    """The curves the training figure draws, and how many members they show.
+
+    A seed ensemble's members (one step grid: one config) each get their own
+    curves, named by seed; a run without history.json gets none.
+    """
+    from mocap_seq2seq.model.ensemble import member_dirs
+
+    folders = member_dirs(run_folder)
+    histories = []
+    for folder in folders:
+        if not (folder / "history.json").is_file():
+            return {}, 0
+        history = json.loads((folder / "history.json").read_text())
+        seed = (
+            json.loads((folder / "config.json").read_text())["train"]["seed"]
+            if len(folders) > 1
+            else None
+        )
+        histories.append((seed, history))
+    if not histories or any(h["step"] != histories[0][1]["step"] for _, h in histories):
+        return {}, 0
+    curves: dict[str, list[Any]] = {"step": histories[0][1]["step"]}
+    for key in ("loss", "forecast_ratio", "monitor"):
+        for seed, history in histories:
+            if (
+                history.get(key)
+                and len(history[key]) == len(history["step"])
+                and any(value is not None for value in history[key])
+            ):
+                curves[key if len(histories) == 1 else f"{key} (seed {seed})"] = history[key]
+    return curves, len(histories)
+
+
+def model_seeds(run_folder: Path) -> list[int]:
+    """The seeds of a run folder's predictors: one for a plain run, N for a seed ensemble."""
+    from mocap_seq2seq.model.ensemble import is_ensemble, read_ensemble
+    from mocap_seq2seq.model.training import read_run_config
+
+    if is_ensemble(run_folder):
+        return [int(seed) for seed in read_ensemble(run_folder)["seeds"]]
+    return [int(read_run_config(run_folder).config.seed)]
+
+
+def model_description(run_folder: Path) -> str:
+    """What a run folder holds, in words: one predictor, or a seed ensemble of N.
+
+    Example: "a seed ensemble of 3 seq2seq predictors (seeds 0, 1, 2; their
+    decoder states combined by 'concat')".
+    """
+    from mocap_seq2seq.combination import DEFAULT_COMBINATION
+
+    seeds = model_seeds(run_folder)
+    if len(seeds) == 1 and not (run_folder / "ensemble.json").is_file():
+        return f"one seq2seq predictor (seed {seeds[0]})"
+    return (
+        f"a seed ensemble of {len(seeds)} seq2seq predictors (seeds "
+        f"{', '.join(map(str, seeds))}; their decoder states combined by "
+        f"'{DEFAULT_COMBINATION}')"
+    )
+
+
+def models_line(jobs: Sequence[Job]) -> str:
+    """One sentence naming the model of every job (once when they are all alike)."""
+    described = [(job.name, model_description(job.run_folder)) for job in jobs]
+    if len({text for _, text in described}) == 1:
+        what = "The model: " if len(jobs) == 1 else "Each sequence's model: "
+        return what + described[0][1] + "."
+    return "The models: " + "; ".join(f"{name}: {text}" for name, text in described) + "."
 
 
 def _backend_line() -> str:
@@ -651,17 +715,27 @@ def demo_report(
     report = Report(
         title=title,
         paragraphs=(
-            _what_is_segmented(features, "a pretrained seq2seq predictor")
+            _what_is_segmented(
+                features,
+                "the pretrained model" if len(jobs) == 1 else "each sequence's pretrained model",
+            )
             + ", segmented without labels "
             "(leakage-free: the labels are used only to score). 'automatic K': the segmenter "
             "chose the numbers of actions and segments itself; 'oracle K': it was told both. "
             "The last rows run the same segmenter on the raw normalised poses, for comparison.",
+            models_line(jobs),
             _backend_line(),
         ),
         tables=tuple(evaluation_tables(evaluations, title=title)),
         figures=tuple(figures),
         notes=tuple(notes),
-        summary={"evaluations": [evaluation.to_dict() for evaluation in evaluations]},
+        summary={
+            "evaluations": [evaluation.to_dict() for evaluation in evaluations],
+            "models": {
+                job.name: {"folder": str(job.run_folder), "seeds": model_seeds(job.run_folder)}
+                for job in jobs
+            },
+        },
     )
     return ReportResult(report, tuple(comparisons), tuple(animations))
 

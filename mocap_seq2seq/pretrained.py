@@ -3,17 +3,23 @@
 ``pretrained/manifest.json``::
 
     {"models": {"trial-01": {"folder": "trial-01", "kind": "trial", "trial": "01",
-                             "train": {...TrainConfig...}, "keras_backend": "...",
-                             "keras_version": "...", "train_seconds": 71.2,
-                             "data_sha256": "...", "weights_bytes": 1049600,
+                             "train": {...TrainConfig of member 0...},
+                             "ensemble": {"n_members": 3, "seeds": [0, 1, 2],
+                                          "combination": "concat",
+                                          "member_train_seconds": [44.7, 59.7, 71.4]},
+                             "keras_backend": "...", "keras_version": "...",
+                             "train_seconds": 175.8, "data_sha256": "...",
+                             "weights_bytes": 3222480, "total_bytes": 3242600,
                              "metrics": {"automatic": {...}, "oracle": {...}}}, ...}}
 
 Each folder holds what :func:`mocap_seq2seq.model.training.load_run` needs and no
 more: ``config.json``, ``normalization.json``, ``model.weights.h5`` and
 ``history.json`` (the checkpoints and the ``.keras`` copy stay in the run).
-A seed ensemble (:mod:`mocap_seq2seq.model.ensemble`) is exported as its
-``ensemble.json`` and those four files of each member, in ``member-<i>/``;
-its ``weights_bytes`` is the members' sum.
+A seed ensemble (:mod:`mocap_seq2seq.model.ensemble`; the shipped models are
+ensembles of three) is exported as its ``ensemble.json`` and those four files
+of each member, in ``member-<i>/``; its ``weights_bytes`` is the members' sum,
+``total_bytes`` every file of the folder, ``train_seconds`` the members' sum.
+A single model's entry has no ``ensemble`` field.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mocap_seq2seq.atomic import atomic_path, write_json
+from mocap_seq2seq.atomic import write_json
 from mocap_seq2seq.errors import ModelFileError, NoFramesError, UnknownNameError, UsageError
 from mocap_seq2seq.paths import resolve_pretrained_dir
 
@@ -98,21 +104,37 @@ def export_run(
     entry: dict[str, Any],
     pretrained_dir: str | os.PathLike[str] | None = None,
 ) -> Path:
-    """Copy a finished run's essentials into ``pretrained/<name>`` and record it in the manifest."""
+    """Copy a finished run's essentials into ``pretrained/<name>`` and record it in the manifest.
+
+    The folder is assembled beside ``pretrained/<name>`` and swapped in whole,
+    so no file of an earlier export (a single model replaced by an ensemble)
+    stays behind, and an interrupted export leaves the old folder in place.
+    The manifest entry gets ``weights_bytes`` (the members' weights) and
+    ``total_bytes`` (every file of the folder).
+    """
     from mocap_seq2seq.model.ensemble import ENSEMBLE_FILE, is_ensemble
 
     root = resolve_pretrained_dir(pretrained_dir)
     target = root / name
+    staging = root / f".{name}.exporting"
+    retired = root / f".{name}.replaced"
     run = Path(run_dir)
-    copies = [(run / file, target / file) for file in EXPORTED_FILES]
+    copies = [(run / file, staging / file) for file in EXPORTED_FILES]
     if is_ensemble(run):
-        copies = [(run / ENSEMBLE_FILE, target / ENSEMBLE_FILE)]
+        copies = [(run / ENSEMBLE_FILE, staging / ENSEMBLE_FILE)]
         for member in _member_dirs(run):
-            copies += [(member / file, target / member.name / file) for file in EXPORTED_FILES]
+            copies += [(member / file, staging / member.name / file) for file in EXPORTED_FILES]
+    for folder in (staging, retired):  # left by an export that was stopped
+        if folder.exists():
+            shutil.rmtree(folder)
     for origin, destination in copies:
         destination.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(destination) as temporary:
-            shutil.copyfile(origin, temporary)
+        shutil.copyfile(origin, destination)
+    if target.exists():
+        os.replace(target, retired)
+    os.replace(staging, target)
+    if retired.exists():
+        shutil.rmtree(retired)
     models = read_manifest(root)
     models[name] = {
         **entry,
@@ -120,6 +142,7 @@ def export_run(
         "weights_bytes": sum(
             (member / "model.weights.h5").stat().st_size for member in _member_dirs(target)
         ),
+        "total_bytes": sum(path.stat().st_size for path in target.rglob("*") if path.is_file()),
     }
     write_json(root / MANIFEST_FILE, {"models": dict(sorted(models.items()))})
     return target
@@ -144,12 +167,22 @@ def pretrained_metrics(
     name: str, pretrained_dir: str | os.PathLike[str] | None = None
 ) -> dict[str, dict[str, float]]:
     """Recompute a pretrained model's manifest metrics (automatic and oracle K, kernel)."""
+    return run_metrics(pretrained_folder(name, pretrained_dir))
+
+
+def run_metrics(run_dir: str | os.PathLike[str]) -> dict[str, dict[str, float]]:
+    """The manifest metrics of a run folder (one model or an ensemble) on its own sequence.
+
+    The decoder states (an ensemble's combined by the default combination) are
+    segmented by the toolkit's kernel segmenter, automatic and oracle K.
+    """
+    from mocap_seq2seq.data.sources import source_from_description
     from mocap_seq2seq.embedding import embed_members
     from mocap_seq2seq.model.ensemble import load_members
     from mocap_seq2seq.pipeline import segment_embedding
 
-    members = load_members(pretrained_folder(name, pretrained_dir))
-    source = pretrained_source(name, pretrained_dir)
+    members = load_members(run_dir)
+    source = source_from_description(members[0].stored["data"])
     embedding = embed_members(
         members,
         source.frames,

@@ -72,6 +72,8 @@ def test_demo_writes_every_report_file(pretrained: Path, data_dir: Path, tmp_pat
     assert ("kernel", "raw poses", "oracle") in rows
     assert ("paper", "decoder states", "oracle") in rows
     assert "kernel / states" in output
+    assert "The model: one seq2seq predictor (seed 0)." in output
+    assert summary["models"]["trial 01"]["seeds"] == [0]
 
 
 def test_demo_refuses_an_existing_output_but_replaces_its_own(

@@ -234,18 +234,37 @@ def test_demo_reports_an_exported_ensemble(data_dir: Path, tmp_path: Path) -> No
     ensemble.train_ensemble(config, source.frames, run, 2, data=source.description)
     root = tmp_path / "pretrained"
     root.mkdir()
+    # A single model exported first (the shipped form before issue 19), then replaced.
+    export_run(run / "member-0", "trial-01", {"kind": "trial", "trial": "01"}, root)
+    assert (root / "trial-01" / "model.weights.h5").is_file()
     export_run(run, "trial-01", {"kind": "trial", "trial": "01"}, root)
     assert (root / "trial-01" / "ensemble.json").is_file()
     assert (root / "trial-01" / "member-1" / "model.weights.h5").is_file()
+    assert sorted(path.name for path in (root / "trial-01").iterdir()) == [
+        "ensemble.json",
+        "member-0",
+        "member-1",
+    ]  # nothing of the single model left behind
+    assert sorted(path.name for path in root.iterdir()) == ["manifest.json", "trial-01"]
     sizes = sum((run / f"member-{i}" / "model.weights.h5").stat().st_size for i in (0, 1))
-    assert read_manifest(root)["trial-01"]["weights_bytes"] == sizes
+    entry = read_manifest(root)["trial-01"]
+    assert entry["weights_bytes"] == sizes
+    files = [path for path in (root / "trial-01").rglob("*") if path.is_file()]
+    assert len(files) == 9 and entry["total_bytes"] == sum(f.stat().st_size for f in files)
     out = tmp_path / "report"
     code, output = invoke(
         "demo", "--trial", "01", "-o", str(out), "--data-dir", str(data_dir),
         "--pretrained-dir", str(root),
     )  # fmt: skip
     assert code == 0, output
+    said = "The model: a seed ensemble of 2 seq2seq predictors (seeds 0, 1; their decoder"
+    assert said in " ".join(output.split())
+    assert said in (out / "report.md").read_text()
     summary = json.loads((out / "summary.json").read_text())
     assert ("kernel", "decoder states", "automatic") in {
         (e["method"], e["features"], e["k_mode"]) for e in summary["evaluations"]
     }
+    assert summary["models"]["trial 01"]["seeds"] == [0, 1]
+    # The members' training curves and the channels are drawn, as for one model.
+    assert (out / "figures" / "training.png").is_file()
+    assert (out / "figures" / "channels.png").is_file()

@@ -36,9 +36,26 @@ def _close(recomputed: dict, manifest: dict) -> list[str]:
 def test_manifest_describes_every_model() -> None:
     for name, entry in MODELS.items():
         folder = SHIPPED / entry["folder"]
-        for file in ("config.json", "normalization.json", "model.weights.h5", "history.json"):
-            assert (folder / file).is_file(), f"{name}/{file}"
-        assert entry["weights_bytes"] < 8_000_000
+        described = entry.get("ensemble", {"n_members": 1, "seeds": [entry["train"]["seed"]]})
+        if "ensemble" in entry:
+            stored = json.loads((folder / "ensemble.json").read_text())
+            assert stored["seeds"] == described["seeds"], name
+            members = [folder / member for member in stored["members"]]
+            seconds = sum(described["member_train_seconds"])
+            assert entry["train_seconds"] == pytest.approx(seconds, abs=0.2), name
+        else:
+            members = [folder]
+        assert len(members) == described["n_members"] == len(described["seeds"]), name
+        for member, seed in zip(members, described["seeds"]):
+            for file in ("config.json", "normalization.json", "model.weights.h5", "history.json"):
+                assert (member / file).is_file(), f"{name}/{member.name}/{file}"
+            train = json.loads((member / "config.json").read_text())["train"]
+            assert train == {**entry["train"], "seed": seed}, f"{name}/{member.name}"
+        weights = [(member / "model.weights.h5").stat().st_size for member in members]
+        assert entry["weights_bytes"] == sum(weights), name
+        assert max(weights) < 8_000_000
+        files = [path for path in folder.rglob("*") if path.is_file()]
+        assert entry["total_bytes"] == sum(path.stat().st_size for path in files), name
         assert {
             "train",
             "keras_backend",

@@ -46,6 +46,7 @@ __all__ = [
     "load_members",
     "member_dirs",
     "read_ensemble",
+    "start_ensemble",
     "train_ensemble",
 ]
 
@@ -125,6 +126,57 @@ def check_n_members(n_members: Any) -> int:
     )
 
 
+def start_ensemble(
+    config: Any,
+    frames: np.ndarray,
+    run_dir: str | os.PathLike[str],
+    n_members: int,
+    *,
+    overwrite: bool = False,
+) -> tuple[list[int], list[str]]:
+    """Create an ensemble folder (its ``ensemble.json``; no member trained yet).
+
+    :func:`train_ensemble` with ``resume=True`` then trains the members; a
+    caller may first place a finished run of ``config`` (seed ``seeds[0]``)
+    in ``member-0`` to reuse it.
+
+    Returns:
+        ``(seeds, member folder names)``.
+    """
+    from mocap_seq2seq.model import training
+
+    run = Path(run_dir)
+    n_members = check_n_members(n_members)
+    if config.seed + n_members - 1 > training.MAX_SEED:
+        raise UsageError(
+            f"The seeds {config.seed}..{config.seed + n_members - 1} of the ensemble "
+            f"pass the largest seed {training.MAX_SEED}.",
+            fix="Pass a smaller --seed.",
+        )
+    seeds = [config.seed + index for index in range(n_members)]
+    names = [member_name(index) for index in range(n_members)]
+    training.check_window(frames.shape[0], config.source_length, config.target_length)
+    training.make_run_folder(run)
+    with hold_lock(run, what="Ensemble folder"):
+        leftovers = [path for path in run.iterdir() if not path.name.startswith(".")]
+        if leftovers and not overwrite:
+            raise OutputExistsError(
+                f"Run folder '{run}' already exists and is not empty.",
+                "a new folder",
+                "Pass --resume to continue it, --overwrite to restart it, or another --output.",
+            )
+        write_json(
+            run / ENSEMBLE_FILE,
+            {
+                "layout": ENSEMBLE_LAYOUT,
+                "n_members": n_members,
+                "seeds": seeds,
+                "members": names,
+            },
+        )
+    return seeds, names
+
+
 def train_ensemble(
     config: Any,
     frames: np.ndarray,
@@ -162,34 +214,7 @@ def train_ensemble(
         seeds = [int(seed) for seed in stored["seeds"]]
         names = list(stored["members"])
     else:
-        n_members = check_n_members(n_members)
-        if config.seed + n_members - 1 > training.MAX_SEED:
-            raise UsageError(
-                f"The seeds {config.seed}..{config.seed + n_members - 1} of the ensemble "
-                f"pass the largest seed {training.MAX_SEED}.",
-                fix="Pass a smaller --seed.",
-            )
-        seeds = [config.seed + index for index in range(n_members)]
-        names = [member_name(index) for index in range(n_members)]
-        training.check_window(frames.shape[0], config.source_length, config.target_length)
-        training.make_run_folder(run)
-        with hold_lock(run, what="Ensemble folder"):
-            leftovers = [path for path in run.iterdir() if not path.name.startswith(".")]
-            if leftovers and not overwrite:
-                raise OutputExistsError(
-                    f"Run folder '{run}' already exists and is not empty.",
-                    "a new folder",
-                    "Pass --resume to continue it, --overwrite to restart it, or another --output.",
-                )
-            write_json(
-                run / ENSEMBLE_FILE,
-                {
-                    "layout": ENSEMBLE_LAYOUT,
-                    "n_members": n_members,
-                    "seeds": seeds,
-                    "members": names,
-                },
-            )
+        seeds, names = start_ensemble(config, frames, run, n_members, overwrite=overwrite)
     results = []
     for index, (seed, name) in enumerate(zip(seeds, names)):
         member = run / name
