@@ -193,6 +193,7 @@ def summarize(args: argparse.Namespace) -> None:
     )
     write_text(SUMMARY_MD, text)
     print(text)
+    common.log(f"wrote {SUMMARY_MD}")
 
 
 def main() -> None:

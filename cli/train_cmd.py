@@ -163,7 +163,9 @@ def train(
         typer.Option(
             "--ensemble",
             help="Train N models (seeds --seed .. --seed + N - 1) into one run folder "
-            "(member-0 .. member-<N-1>); `mocap embed` combines their states.",
+            "(member-0 .. member-<N-1>); `mocap embed` combines their states. "
+            "Default: one model. The shipped pretrained models are ensembles of 3 "
+            "(steadier across seeds, three times the training).",
             show_default=False,
         ),
     ] = None,
