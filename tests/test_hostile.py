@@ -16,6 +16,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from test_reliability import fails  # one error line, the exit code, no traceback
 from typer.testing import CliRunner
 
 from mocap_cli.app import app
@@ -51,19 +52,6 @@ def bvh_text(n_frames: int = 40, frame_time: str = "0.0333333") -> str:
     rows = rng.uniform(-30, 30, (n_frames, 9))
     text = BVH.replace("FRAMES", str(n_frames)).replace("0.0333333", frame_time)
     return text + "".join(" ".join(f"{v:.4f}" for v in row) + "\n" for row in rows)
-
-
-def fails(args: list[object], code: int, *words: str) -> str:
-    """Run `mocap ARGS`; check the exit code and ONE error line holding ``words``."""
-    result = runner.invoke(app, [str(arg) for arg in args])
-    assert result.exit_code == code, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert "Traceback" not in result.output
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
 
 
 def succeeds(args: list[object]) -> str:
