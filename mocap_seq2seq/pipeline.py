@@ -21,8 +21,8 @@ Plain data in and out; nothing here prints.
 
 from __future__ import annotations
 
-import json
 import os
+import sys
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -523,18 +523,17 @@ def _training_history(run_folder: Path) -> tuple[dict[str, list[Any]], int]:
     curves, named by seed; a run without history.json gets none.
     """
     from mocap_seq2seq.model.ensemble import member_dirs
+    from mocap_seq2seq.model.run_folder import HISTORY_FILE, read_history
+    from mocap_seq2seq.model.training import read_run_config
 
     folders = member_dirs(run_folder)
     histories = []
     for folder in folders:
-        if not (folder / "history.json").is_file():
+        if not (folder / HISTORY_FILE).is_file():
             return {}, 0
-        history = json.loads((folder / "history.json").read_text())
-        seed = (
-            json.loads((folder / "config.json").read_text())["train"]["seed"]
-            if len(folders) > 1
-            else None
-        )
+        # Read with the run folder's own validation (a damaged file is one clear error).
+        history = read_history(folder, up_to_step=sys.maxsize)
+        seed = read_run_config(folder).config.seed if len(folders) > 1 else None
         histories.append((seed, history))
     if not histories or any(h["step"] != histories[0][1]["step"] for _, h in histories):
         return {}, 0
@@ -567,9 +566,10 @@ def model_description(run_folder: Path) -> str:
     decoder states combined by 'concat')".
     """
     from mocap_seq2seq.combination import DEFAULT_COMBINATION
+    from mocap_seq2seq.model.ensemble import is_ensemble
 
     seeds = model_seeds(run_folder)
-    if len(seeds) == 1 and not (run_folder / "ensemble.json").is_file():
+    if not is_ensemble(run_folder):
         return f"one seq2seq predictor (seed {seeds[0]})"
     return (
         f"a seed ensemble of {len(seeds)} seq2seq predictors (seeds "
