@@ -164,14 +164,11 @@ def feature_matrix(
 
 
 def _scaled_groups(features: np.ndarray, groups: tuple[int, ...]) -> np.ndarray:
-    """Each column group centred and divided by its total standard deviation."""
-    edges = np.cumsum([0, *groups])
-    parts = []
-    for start, end in zip(edges[:-1], edges[1:]):
-        part = features[:, start:end] - features[:, start:end].mean(axis=0)
-        total = float(np.sqrt(np.sum(np.var(part, axis=0))))
-        parts.append(part / total if total > 0 else part)
-    return np.hstack(parts).astype(np.float32)
+    """Each column group centred and divided by its total standard deviation
+    (as an ensemble's members are: :func:`~mocap_seq2seq.combination.scaled_concatenation`)."""
+    from mocap_seq2seq.combination import scaled_concatenation
+
+    return scaled_concatenation(np.split(features, np.cumsum(groups)[:-1], axis=1))
 
 
 def segment_frames(
