@@ -41,7 +41,11 @@ import common  # noqa: E402 - bench/ is put on the path just above
 
 from mocap_seq2seq.atomic import write_text  # noqa: E402
 from mocap_seq2seq.segment.metrics import adjusted_rand  # noqa: E402
-from mocap_seq2seq.segment.segmentation import KernelSegmenter  # noqa: E402
+from mocap_seq2seq.segment.segmentation import (  # noqa: E402
+    THRESHOLD_SCALES,
+    KernelSegmenter,
+    cluster_segments,
+)
 
 OUTPUT = common.RESULTS_DIR / "automatic_k.md"
 SEEDS = (0, 1, 2)
@@ -87,11 +91,11 @@ RELATIVE_THRESHOLD = 0.7
 
 
 def by_relative_threshold(distances: np.ndarray, k: int) -> np.ndarray:
-    """Cut at a fraction of the median segment distance: a threshold that follows the scale."""
-    if distances.shape[0] < 2:
-        return np.zeros(distances.shape[0], dtype=np.int64)
-    median = float(np.median(squareform(distances, checks=False)))
-    return fcluster(_tree(distances), t=RELATIVE_THRESHOLD * median, criterion="distance") - 1
+    """Cut at a fraction of the median segment distance: a threshold that follows the scale
+    (the segmenter's own cut with ``threshold_scale="median"``)."""
+    threshold = RELATIVE_THRESHOLD * THRESHOLD_SCALES["median"](distances)
+    weights = np.ones(distances.shape[0])  # unused without a K
+    return cluster_segments(distances, weights, None, distance_threshold=threshold)
 
 
 #: name -> relabelling of the segments from their MMD distances (given the true K).

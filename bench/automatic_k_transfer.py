@@ -56,21 +56,22 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402 - bench/ is put on the path just above
+from automatic_k import by_largest_gap  # noqa: E402 - the same cut as automatic_k.py's
 
 from mocap_seq2seq.atomic import write_text  # noqa: E402
-from mocap_seq2seq.segment.segmentation import TRANSFER_AUTOMATIC_K  # noqa: E402
+from mocap_seq2seq.segment.segmentation import (  # noqa: E402
+    THRESHOLD_SCALES,
+    TRANSFER_AUTOMATIC_K,
+    cluster_segments,
+)
 
 RESULTS_CSV = common.RESULTS_DIR / "automatic_k_transfer.csv"
 SUMMARY_MD = common.RESULTS_DIR / "automatic_k_transfer.md"
 COMMAND = "OMP_NUM_THREADS=1 nice python bench/automatic_k_transfer.py run"
-ENSEMBLES = common.SCRATCH_DIR / "ensembles"
-CONCAT_FEATURES = common.SCRATCH_DIR / "features"
 NATIVE_RATE = 120.0
 TUNING = "subject 86 poses"
 #: Held out after the fact: run once the pair was chosen and the gain families
@@ -179,36 +180,32 @@ SEGMENT_RULES["elbow"] = _elbow
 # ----------------------------------------------------------------------------- action rules
 
 
-def _tree(distances: np.ndarray) -> np.ndarray:
-    return linkage(squareform(distances, checks=False), method="average")
-
-
 def _threshold(t: float) -> Callable[[np.ndarray], np.ndarray]:
+    """Cut the segments' tree at MMD ``t`` (the segmenter's own cut, ``threshold_scale="mmd"``)."""
+
     def rule(distances: np.ndarray) -> np.ndarray:
-        if distances.shape[0] < 2:
-            return np.zeros(distances.shape[0], dtype=np.int64)
-        return fcluster(_tree(distances), t=t, criterion="distance") - 1
+        return _cut(distances, t)
 
     return rule
 
 
 def _median(t: float) -> Callable[[np.ndarray], np.ndarray]:
+    """Cut at ``t`` times the median segment MMD (``threshold_scale="median"``)."""
+
     def rule(distances: np.ndarray) -> np.ndarray:
-        if distances.shape[0] < 2:
-            return np.zeros(distances.shape[0], dtype=np.int64)
-        median = float(np.median(squareform(distances, checks=False)))
-        return fcluster(_tree(distances), t=t * median, criterion="distance") - 1
+        return _cut(distances, t * THRESHOLD_SCALES["median"](distances))
 
     return rule
 
 
+def _cut(distances: np.ndarray, threshold: float) -> np.ndarray:
+    """The library's clustering of segments, no K given (weights are unused then)."""
+    weights = np.ones(distances.shape[0])
+    return cluster_segments(distances, weights, None, distance_threshold=threshold)
+
+
 def _largest_gap(distances: np.ndarray) -> np.ndarray:
-    if distances.shape[0] < 3:
-        return np.arange(distances.shape[0])
-    heights = _tree(distances)[:, 2]
-    ratios = heights[1:] / np.maximum(heights[:-1], 1e-9)
-    i = int(np.argmax(ratios))
-    return fcluster(_tree(distances), t=(heights[i] + heights[i + 1]) / 2, criterion="distance") - 1
+    return by_largest_gap(distances, 0)  # the K it is given is not read
 
 
 ACTION_RULES: dict[str, Callable[[np.ndarray], np.ndarray]] = {}
@@ -294,11 +291,8 @@ def jobs() -> Iterator[tuple[str, str, Callable[[], dict[str, Any]]]]:
     for trial in common.SUBJECT86_TRIALS:
         yield TUNING, f"trial{trial}", _poses(common.trial_loader(trial))
     for trial in common.SUBJECT86_TRIALS:
-        paths = [
-            ENSEMBLES / f"trial-{trial}" / name / common.STATES_FILE
-            for name in ("seed-0-pretrained", "seed-1", "seed-2")
-        ]
-        if all(p.is_file() for p in paths):
+        paths = [common.cached_states_path("subject86", trial, seed) for seed in (0, 1, 2)]
+        if None not in paths:
             yield "subject 86 states", f"trial{trial}", _ensemble(paths, common.trial_loader(trial))
     for rate in (60.0, 30.0):
         for trial in common.SUBJECT86_TRIALS:
@@ -307,9 +301,8 @@ def jobs() -> Iterator[tuple[str, str, Callable[[], dict[str, Any]]]]:
     for c in range(10):
         yield "case (i) poses", f"concat{c}", _poses(common.concat_loader(c, False))
     for c in range(10):
-        folder = CONCAT_FEATURES / f"concat-{c:02d}"
-        paths = [folder / f"seed-{s}" / common.STATES_FILE for s in (0, 1, 2)]
-        if all(p.is_file() for p in paths):
+        paths = [common.cached_states_path("actions", c, seed) for seed in (0, 1, 2)]
+        if None not in paths:
             yield "case (i) states", f"concat{c}", _ensemble(paths, common.concat_loader(c, False))
     for seed in range(10):
         yield "synthetic", f"seed{seed}", _synthetic(seed)
@@ -321,8 +314,8 @@ def jobs() -> Iterator[tuple[str, str, Callable[[], dict[str, Any]]]]:
         loader = _resampled(common.concat_loader(c, False), 30.0)
         yield "fresh: case (i) poses 30 fps", f"concat{c}", loader
     for trial in common.SUBJECT86_TRIALS:
-        path = ENSEMBLES / f"trial-{trial}" / "seed-3" / common.STATES_FILE
-        if path.is_file():
+        path = common.cached_states_path("subject86", trial, 3)
+        if path is not None:
             yield "fresh: subject 86 states, seed 3", f"trial{trial}", _single(path, trial)
 
 

@@ -223,35 +223,76 @@ def default_run_dir(workload: str, index: str | int, seed: int) -> Path:
     raise ValueError(f"unknown workload {workload!r}")
 
 
+def cached_states_path(workload: str, index: str | int, seed: int) -> Path | None:
+    """The states file of a cached default model, or None when it is not produced yet.
+
+    Subject 86's seed 0 falls back to the shipped model's states
+    (:data:`PRETRAINED_SEED_FOLDER`) when no seed-0 run of its own is cached.
+    """
+    run_dir = default_run_dir(workload, index, seed)
+    if (run_dir / STATES_FILE).is_file():
+        return run_dir / STATES_FILE
+    shipped = run_dir.parent / PRETRAINED_SEED_FOLDER / STATES_FILE
+    if workload == "subject86" and seed == 0 and shipped.is_file():
+        return shipped
+    return None
+
+
+def _embed_shipped_seed0(trial: str, source: Any, config: Any) -> Path | None:
+    """Embed ``source`` with the shipped seed-0 model of ``trial`` into the cache.
+
+    None (and a log line) when that model is not ``config`` or was trained on
+    other frames: seed 0 is then trained like the other seeds.
+    """
+    import dataclasses
+
+    from mocap_seq2seq.embedding import embed_sequence
+    from mocap_seq2seq.model import training
+
+    run = shipped_seed0(f"trial-{trial}")
+    stored = training.read_run_config(run)
+    same_config = dataclasses.asdict(stored.config) == dataclasses.asdict(config)
+    if not same_config or stored.raw["frames_sha256"] != training.frames_digest(source.frames):
+        log(f"pretrained/trial-{trial} differs from the default config: training seed 0")
+        return None
+    model, normalization, _ = training.load_run(run)
+    path = default_run_dir("subject86", trial, 0).parent / PRETRAINED_SEED_FOLDER / STATES_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _save_npy(path, embed_sequence(model, normalization, source.frames).states)
+    return path
+
+
 def default_states(
     workload: str, index: str | int, seed: int, source: Any = None
 ) -> CachedEmbedding | None:
     """States of the default model with ``seed`` of one sequence, trained once and cached.
 
     Without ``source`` nothing is trained: None when the model is not cached yet.
+    Subject 86's seed 0 is the shipped model when it is the default config.
     """
     from mocap_seq2seq.model.training import PRESETS
 
+    config = PRESETS["default"].replace(seed=seed)
     run_dir = default_run_dir(workload, index, seed)
-    if workload == "subject86" and seed == 0:
-        shipped = run_dir.parent / PRETRAINED_SEED_FOLDER
-        if (shipped / STATES_FILE).is_file() and not (run_dir / STATES_FILE).is_file():
-            states = np.load(shipped / STATES_FILE)
-            return CachedEmbedding(shipped, states, np.zeros(0), math.nan, math.nan, {})
+    path = cached_states_path(workload, index, seed)
+    if path is None and source is not None and workload == "subject86" and seed == 0:
+        path = _embed_shipped_seed0(str(index), source, config)
+    if path is not None and path.parent != run_dir:  # the shipped model's states
+        return CachedEmbedding(path.parent, np.load(path), np.zeros(0), math.nan, math.nan, {})
     if source is None:
-        if not (run_dir / STATES_FILE).is_file():
+        if path is None:
             return None
         info_path = run_dir / BENCH_RUN_FILE
         info = json.loads(info_path.read_text()) if info_path.is_file() else {}
         return CachedEmbedding(
             run_dir,
-            np.load(run_dir / STATES_FILE),
+            np.load(path),
             np.zeros(0),
             float(info.get("train_seconds", math.nan)),
             float(info.get("embed_seconds", math.nan)),
             info,
         )
-    return trained_embedding(source, PRESETS["default"].replace(seed=seed), run_dir)
+    return trained_embedding(source, config, run_dir)
 
 
 #: TrainConfig fields added after runs were cached, with the behaviour those runs had

@@ -18,7 +18,6 @@ complete early.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import time
@@ -33,53 +32,16 @@ SEEDS = (0, 1, 2, 3, 4, 5)
 REPEATS = {"A": (0, 1, 2), "B": (3, 4, 5)}
 
 
-def pretrained_states(trial: str, source, config) -> np.ndarray:
-    """Decoder states of the shipped seed-0 model of ``trial`` (cached), if its config matches."""
-    from mocap_seq2seq.atomic import atomic_path
-    from mocap_seq2seq.embedding import embed_sequence
-    from mocap_seq2seq.model import training
-
-    cache = ENSEMBLE_DIR / f"trial-{trial}" / common.PRETRAINED_SEED_FOLDER / common.STATES_FILE
-    if cache.is_file():
-        return np.load(cache)
-    run = common.shipped_seed0(f"trial-{trial}")
-    stored = training.read_run_config(run)
-    if dataclasses.asdict(stored.config) != dataclasses.asdict(config):
-        return None
-    if stored.raw["frames_sha256"] != training.frames_digest(source.frames):
-        return None
-    model, normalization, _ = training.load_run(run)
-    states = embed_sequence(model, normalization, source.frames).states
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(cache) as temporary:
-        with open(temporary, "wb") as handle:
-            np.save(handle, states)
-    return states
-
-
-def member_states(trial: str, seed: int, source, config) -> np.ndarray:
-    """Decoder states of the default model of ``trial`` with ``seed`` (trained once, cached)."""
-    if seed == 0:
-        states = pretrained_states(trial, source, config)
-        if states is not None:
-            return states
-        common.log(f"pretrained/trial-{trial} differs from the default config: training seed 0")
-    run = ENSEMBLE_DIR / f"trial-{trial}" / f"seed-{seed}"
-    return common.trained_embedding(source, config.replace(seed=seed), run).states
-
-
 def train_all(trials: tuple[str, ...], seeds: tuple[int, ...]) -> None:
     from mocap_seq2seq.data.sources import trial_source
-    from mocap_seq2seq.model.training import PRESETS
 
-    config = PRESETS["default"]
     order = [s for s in (0, 1, 2) if s in seeds] + [s for s in seeds if s not in (0, 1, 2)]
     sources = {}
     for seed in order:
         for trial in trials:
             if trial not in sources:
                 sources[trial] = trial_source(trial)
-            member_states(trial, seed, sources[trial], config)
+            common.default_states("subject86", trial, seed, sources[trial])
             common.log(f"trial {trial} seed {seed}: states ready")
 
 
